@@ -1,0 +1,76 @@
+import { sql } from 'drizzle-orm';
+import type { Database } from '../db/connection.js';
+import { DomainError } from './errors.js';
+import type { Audience, Mission, MissionCatalog, Rewards } from './missions.js';
+import { isLiveFor } from './missions.js';
+import type { FlagService } from './flags.js';
+import type { ClockHealth } from './clockHealth.js';
+import type { Clock } from './clock.js';
+import { isWithinWindow, periodKey } from './window.js';
+import { payRewards, type BalanceRow } from './ledger.js';
+
+export interface ClaimDeps {
+  database: Database;
+  catalog: MissionCatalog;
+  flags: FlagService;
+  clockHealth: ClockHealth;
+  clock: Clock;
+  audience: Audience;
+  tz: string;
+}
+
+export interface ClaimResult {
+  missionId: number;
+  periodKey: string;
+  rewards: Rewards;
+  balances: BalanceRow;
+  claimedAt: string;
+}
+
+/** Resolves a mission a player may see, or MISSION_NOT_FOUND (also when the flag hides it). */
+export async function visibleMission(deps: Pick<ClaimDeps, 'catalog' | 'flags' | 'audience'>, userId: number, missionId: number): Promise<Mission> {
+  const m = Number.isSafeInteger(missionId) ? await deps.catalog.get(missionId) : undefined;
+  if (!m || !m.active) throw new DomainError('MISSION_NOT_FOUND', 'no such mission');
+  if (!isLiveFor(m, await deps.flags.goldenHour(), userId, deps.audience)) throw new DomainError('MISSION_NOT_FOUND', 'no such mission');
+  return m;
+}
+
+/**
+ * completed → claimed as one transaction (DESIGN.md §3, Claim): a conditional update, the ledger
+ * rows and the balances commit together or not at all. Window and flag are re-checked at claim
+ * time against the server clock (plan §5.2, anti-abuse).
+ */
+export async function claimMission(deps: ClaimDeps, userId: number, missionId: number): Promise<ClaimResult> {
+  const m = await visibleMission(deps, userId, missionId);
+  const nowMs = deps.clock.nowMs();
+  if (m.window && (!deps.clockHealth.isHealthy() || !isWithinWindow(m.window, nowMs, deps.tz))) {
+    throw new DomainError('OUTSIDE_WINDOW', `this mission can be claimed only between ${m.window.start} and ${m.window.end}`, { window: m.window });
+  }
+  const period = periodKey(m, nowMs, deps.tz);
+  const at = new Date(nowMs);
+  const { database } = deps;
+  return database.db.transaction(async (tx) => {
+    const moved = await database.query<{ user_id: string }>(
+      sql`update user_mission_progress set status = 'claimed', claimed_at = ${at.toISOString()}::timestamptz, claim_mode = 'manual', updated_at = ${at.toISOString()}::timestamptz
+          where user_id = ${userId} and mission_id = ${m.id} and period_key = ${period} and status = 'completed'
+          returning user_id`,
+      tx,
+    );
+    if (moved.length === 0) {
+      const cur = await database.query<{ status: string }>(
+        sql`select status from user_mission_progress where user_id = ${userId} and mission_id = ${m.id} and period_key = ${period}`,
+        tx,
+      );
+      if (cur[0]?.status === 'claimed') throw new DomainError('ALREADY_CLAIMED', 'reward already claimed for this period');
+      throw new DomainError('NOT_COMPLETED', 'mission not completed yet');
+    }
+    const balances = await payRewards(database, tx, [{ userId, missionId: m.id, periodKey: period, rewards: m.rewards }], 'claim', at);
+    return {
+      missionId: m.id,
+      periodKey: period,
+      rewards: m.rewards,
+      balances: balances.get(userId)!,
+      claimedAt: at.toISOString(),
+    };
+  });
+}

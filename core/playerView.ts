@@ -1,0 +1,107 @@
+import { sql } from 'drizzle-orm';
+import type { Database } from '../db/connection.js';
+import type { Audience, Mission, MissionCatalog } from './missions.js';
+import { isLiveFor } from './missions.js';
+import type { FlagService } from './flags.js';
+import type { ClockHealth } from './clockHealth.js';
+import type { Clock } from './clock.js';
+import { currentOrNextOccurrence, isWithinWindow, periodKey } from './window.js';
+import { XP_PER_STAMP, getBalance } from './ledger.js';
+
+export type MissionStatus = 'locked' | 'active' | 'completed' | 'claimed';
+
+export interface MissionView {
+  id: number;
+  logicKey: string;
+  title: string;
+  description: string;
+  category: string;
+  actionType: string;
+  target: number;
+  progress: number;
+  status: MissionStatus;
+  isLocked: boolean;
+  window: { start: string; end: string; opensAt: string; closesAt: string } | null;
+  autoClaim: boolean;
+  rewards: { diamonds: number; xp: number; tickets: number };
+  isGoldenHour: boolean;
+  periodKey: string;
+}
+
+export interface ViewDeps {
+  database: Database;
+  catalog: MissionCatalog;
+  flags: FlagService;
+  clockHealth: ClockHealth;
+  clock: Clock;
+  audience: Audience;
+  tz: string;
+}
+
+/**
+ * GET /api/mission (DESIGN.md §4; plan §5.2): missions the flag lets this player see, with their
+ * progress for the current period. Outside its window a timed mission is `locked`.
+ */
+export async function listMissionsFor(deps: ViewDeps, userId: number): Promise<{ serverTime: string; missions: MissionView[] }> {
+  const nowMs = deps.clock.nowMs();
+  const flag = await deps.flags.goldenHour();
+  const visible = (await deps.catalog.active()).filter((m) => isLiveFor(m, flag, userId, deps.audience));
+  const keys = visible.map((m) => ({ m, p: periodKey(m, nowMs, deps.tz) }));
+  const periods = [...new Set(keys.map((k) => k.p))];
+  const rows = keys.length
+    ? await deps.database.query<{ mission_id: number; period_key: string; progress: number; status: string }>(
+        sql`select mission_id, period_key, progress, status from user_mission_progress
+            where user_id = ${userId} and period_key in (${sql.join(periods.map((p) => sql`${p}`), sql`, `)})`,
+      )
+    : [];
+  const byKey = new Map(rows.map((r) => [`${r.mission_id}|${r.period_key}`, r]));
+  const healthy = deps.clockHealth.isHealthy();
+  const missions = keys.map(({ m, p }) => view(m, p, byKey.get(`${m.id}|${p}`), nowMs, healthy, deps.tz));
+  return { serverTime: new Date(nowMs).toISOString(), missions };
+}
+
+function view(m: Mission, p: string, row: { progress: number; status: string } | undefined, nowMs: number, healthy: boolean, tz: string): MissionView {
+  let window: MissionView['window'] = null;
+  let open = true;
+  if (m.window) {
+    open = healthy && isWithinWindow(m.window, nowMs, tz);
+    try {
+      const occ = currentOrNextOccurrence(m.window, nowMs, tz);
+      window = { start: m.window.start, end: m.window.end, opensAt: occ.opensAt.toISOString(), closesAt: occ.closesAt.toISOString() };
+    } catch {
+      window = { start: m.window.start, end: m.window.end, opensAt: '', closesAt: '' };
+    }
+  }
+  const stored = (row?.status ?? 'active') as MissionStatus;
+  // a claimed reward stays shown as claimed; anything else outside the window is locked
+  const status: MissionStatus = stored === 'claimed' ? 'claimed' : open ? stored : 'locked';
+  return {
+    id: m.id,
+    logicKey: m.logicKey,
+    title: m.title,
+    description: m.description,
+    category: m.category,
+    actionType: m.actionType,
+    target: m.target,
+    progress: Math.min(row?.progress ?? 0, m.target),
+    status,
+    isLocked: status === 'locked',
+    window,
+    autoClaim: m.autoClaim,
+    rewards: m.rewards,
+    isGoldenHour: m.isGoldenHour,
+    periodKey: p,
+  };
+}
+
+export async function playerSummary(database: Database, user: { id: number; firstName?: string; username?: string; languageCode?: string }) {
+  const b = await getBalance(database, user.id);
+  return {
+    user: { id: user.id, firstName: user.firstName ?? null, username: user.username ?? null, languageCode: user.languageCode ?? null },
+    diamonds: b.diamonds,
+    xp: b.xp,
+    stamps: Math.floor(b.xp / XP_PER_STAMP),
+    tickets: b.tickets,
+    vaultPoints: b.vaultPoints,
+  };
+}

@@ -1,0 +1,240 @@
+import os from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { DomainError } from './errors.js';
+import type { GameEvent } from './progress.js';
+import { createRedis } from './stores.js';
+
+/**
+ * The PLAY_GAME queue (DESIGN.md §1): in-process for the embedded default, a Redis Streams
+ * consumer group in production. Delivery is at-least-once; the consumer is idempotent because
+ * every write in applyEvents is guarded by a unique key.
+ */
+export type BatchHandler = (events: GameEvent[]) => Promise<void>;
+
+export interface EventQueue {
+  readonly kind: 'memory' | 'redis';
+  /** Resolves once the events are durably queued (Redis) or accepted in process (memory). */
+  enqueue(events: GameEvent[]): Promise<void>;
+  startConsumer(handler: BatchHandler): void;
+  stop(): Promise<void>;
+  /** events (memory) or entries (redis) not yet acknowledged */
+  pending(): Promise<number>;
+  /** resolves when everything enqueued so far is applied (tests, bench, shutdown) */
+  drain(timeoutMs?: number): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class MemoryEventQueue implements EventQueue {
+  readonly kind = 'memory' as const;
+  private items: GameEvent[] = [];
+  private handler: BatchHandler | null = null;
+  private running = false;
+  private busy = false;
+  private wake: (() => void) | null = null;
+
+  constructor(
+    private readonly batchSize: number,
+    private readonly log: Logger,
+  ) {}
+
+  async enqueue(events: GameEvent[]) {
+    for (const e of events) this.items.push(e);
+    this.wake?.();
+  }
+
+  startConsumer(handler: BatchHandler) {
+    this.handler = handler;
+    if (this.running) return;
+    this.running = true;
+    void this.loop();
+  }
+
+  private async loop() {
+    let backoff = 50;
+    while (this.running) {
+      if (this.items.length === 0) {
+        await new Promise<void>((r) => {
+          this.wake = r;
+          setTimeout(r, 250);
+        });
+        this.wake = null;
+        continue;
+      }
+      const batch = this.items.slice(0, this.batchSize);
+      this.busy = true;
+      try {
+        await this.handler!(batch);
+        this.items.splice(0, batch.length);
+        backoff = 50;
+      } catch (err) {
+        this.log.error({ err }, 'event batch failed; will retry');
+        await sleep(backoff);
+        backoff = Math.min(backoff * 2, 5000);
+      } finally {
+        this.busy = false;
+      }
+    }
+  }
+
+  async pending() {
+    return this.items.length;
+  }
+
+  async drain(timeoutMs = 30_000) {
+    const until = Date.now() + timeoutMs;
+    while (this.items.length > 0 || this.busy) {
+      if (Date.now() > until) throw new Error(`queue not drained: ${this.items.length} left`);
+      await sleep(5);
+    }
+  }
+
+  async stop() {
+    this.running = false;
+    this.wake?.();
+  }
+}
+
+export interface RedisQueueOptions {
+  redisUrl: string;
+  prefix: string;
+  batchSize: number;
+  log: Logger;
+  /** entries idle this long in another consumer's pending list are taken over (XAUTOCLAIM) */
+  claimIdleMs?: number;
+  consumerName?: string;
+  blockMs?: number;
+}
+
+export class RedisStreamQueue implements EventQueue {
+  readonly kind = 'redis' as const;
+  readonly stream: string;
+  readonly group = 'appliers';
+  readonly consumer: string;
+  private readonly producer: Redis;
+  private reader: Redis | null = null;
+  private running = false;
+  private loopDone: Promise<void> | null = null;
+  private groupReady = false;
+
+  constructor(private readonly o: RedisQueueOptions) {
+    this.stream = `${o.prefix}events`;
+    this.consumer = o.consumerName ?? `${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+    this.producer = createRedis(o.redisUrl);
+    this.producer.on('error', () => {});
+  }
+
+  private async ensureGroup(r: Redis) {
+    if (this.groupReady) return;
+    try {
+      await r.xgroup('CREATE', this.stream, this.group, '0', 'MKSTREAM');
+    } catch (err) {
+      if (!String(err).includes('BUSYGROUP')) throw err;
+    }
+    this.groupReady = true;
+  }
+
+  async enqueue(events: GameEvent[]) {
+    if (events.length === 0) return;
+    try {
+      if (this.producer.status !== 'ready') throw new Error(`redis ${this.producer.status}`);
+      // one stream entry per ingest batch: one round trip, and the entry is the unit of ack
+      await this.producer.xadd(this.stream, '*', 'b', JSON.stringify(events));
+    } catch (err) {
+      throw new DomainError('SERVICE_UNAVAILABLE', 'event queue unavailable, retry later', { retryAfterS: 2, cause: String(err) });
+    }
+  }
+
+  startConsumer(handler: BatchHandler) {
+    if (this.running) return;
+    this.running = true;
+    this.reader = createRedis(this.o.redisUrl);
+    this.reader.on('error', () => {});
+    this.loopDone = this.loop(handler);
+  }
+
+  private parse(entries: [string, string[]][]): { ids: string[]; events: GameEvent[] } {
+    const ids: string[] = [];
+    const events: GameEvent[] = [];
+    for (const [id, fields] of entries) {
+      ids.push(id);
+      for (let i = 0; i + 1 < fields.length; i += 2) {
+        if (fields[i] !== 'b') continue;
+        try {
+          for (const e of JSON.parse(fields[i + 1]!) as GameEvent[]) events.push(e);
+        } catch (err) {
+          this.o.log.error({ err, id }, 'unreadable stream entry skipped');
+        }
+      }
+    }
+    return { ids, events };
+  }
+
+  private async loop(handler: BatchHandler) {
+    const r = this.reader!;
+    const claimIdle = this.o.claimIdleMs ?? 30_000;
+    const perRead = Math.max(1, Math.ceil(this.o.batchSize / 100));
+    let lastClaim = 0;
+    let backoff = 100;
+    while (this.running) {
+      try {
+        if (r.status !== 'ready') {
+          await sleep(200);
+          continue;
+        }
+        await this.ensureGroup(r);
+        let entries: [string, string[]][] = [];
+        if (Date.now() - lastClaim > Math.min(claimIdle, 5000)) {
+          lastClaim = Date.now();
+          const res = (await r.xautoclaim(this.stream, this.group, this.consumer, claimIdle, '0-0', 'COUNT', perRead)) as [string, [string, string[]][], string[]];
+          entries = (res[1] ?? []).filter((e) => e && e[1]);
+          // entries deleted while pending come back as ids only: acknowledge them away
+          if (res[2]?.length) await r.xack(this.stream, this.group, ...res[2]);
+        }
+        if (entries.length === 0) {
+          const res = (await r.xreadgroup('GROUP', this.group, this.consumer, 'COUNT', perRead, 'BLOCK', this.o.blockMs ?? 500, 'STREAMS', this.stream, '>')) as
+            | [string, [string, string[]][]][]
+            | null;
+          entries = res?.[0]?.[1] ?? [];
+        }
+        if (entries.length === 0) continue;
+        const { ids, events } = this.parse(entries);
+        if (events.length) await handler(events);
+        await r.multi().xack(this.stream, this.group, ...ids).xdel(this.stream, ...ids).exec();
+        backoff = 100;
+      } catch (err) {
+        if (!this.running) break;
+        if (String(err).includes('NOGROUP')) this.groupReady = false;
+        this.o.log.error({ err }, 'stream consumer error; retrying');
+        await sleep(backoff);
+        backoff = Math.min(backoff * 2, 5000);
+      }
+    }
+  }
+
+  async pending() {
+    try {
+      const len = await this.producer.xlen(this.stream);
+      return Number(len);
+    } catch {
+      return -1;
+    }
+  }
+
+  async drain(timeoutMs = 60_000) {
+    const until = Date.now() + timeoutMs;
+    while ((await this.pending()) !== 0) {
+      if (Date.now() > until) throw new Error('queue not drained');
+      await sleep(10);
+    }
+  }
+
+  async stop() {
+    this.running = false;
+    await this.loopDone?.catch(() => {});
+    this.reader?.disconnect();
+    this.producer.disconnect();
+  }
+}

@@ -1,0 +1,115 @@
+import { DomainError } from './errors.js';
+import { addDays, formatSecondOfDay, instantOf, isoWeekKey, localParts } from './time.js';
+
+/**
+ * Time windows (DESIGN.md §3, plan §5.1): a mission has no window, or both start and end as
+ * local wall times `HH:MM:SS`. Both ends are inclusive at second precision; start > end crosses
+ * midnight; start == end or a lone end is invalid. Any doubt means closed.
+ */
+export interface TimeWindow {
+  start: string;
+  end: string;
+}
+
+const TIME_RE = /^([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$/;
+
+/** Seconds since midnight for "HH:MM" or "HH:MM:SS"; throws VALIDATION_FAILED otherwise. */
+export function parseTimeOfDay(value: string): number {
+  const m = TIME_RE.exec(value);
+  if (!m) throw new DomainError('VALIDATION_FAILED', `"${value}" is not a time of day (HH:MM:SS, 00:00:00–23:59:59)`, { value });
+  return Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3] ?? 0);
+}
+
+/** Canonical HH:MM:SS. */
+export const normalizeTime = (value: string) => formatSecondOfDay(parseTimeOfDay(value));
+
+/**
+ * Validates a (start, end) pair from input. Returns the canonical window or null (no window).
+ * Refuses: only one end set, start == end, malformed times.
+ */
+export function validateWindow(start: string | null | undefined, end: string | null | undefined): TimeWindow | null {
+  const hasStart = start !== null && start !== undefined && start !== '';
+  const hasEnd = end !== null && end !== undefined && end !== '';
+  if (!hasStart && !hasEnd) return null;
+  if (hasStart !== hasEnd) {
+    throw new DomainError('VALIDATION_FAILED', 'start_time and end_time must be set together (or both left empty)', { field: hasStart ? 'endTime' : 'startTime' });
+  }
+  const s = parseTimeOfDay(start!);
+  const e = parseTimeOfDay(end!);
+  if (s === e) throw new DomainError('VALIDATION_FAILED', 'start_time and end_time must differ', { field: 'endTime' });
+  return { start: formatSecondOfDay(s), end: formatSecondOfDay(e) };
+}
+
+function bounds(w: TimeWindow): [number, number] {
+  const s = parseTimeOfDay(w.start);
+  const e = parseTimeOfDay(w.end);
+  if (s === e) throw new RangeError('empty window');
+  return [s, e];
+}
+
+function inside(s: number, e: number, t: number): boolean {
+  return s < e ? s <= t && t <= e : t >= s || t <= e;
+}
+
+/**
+ * Is the instant inside the window? No window → always open. Fails closed on any error
+ * (bad stored times, unknown zone) — the plan's §11 emergency rule.
+ */
+export function isWithinWindow(w: TimeWindow | null, instantMs: number, tz: string): boolean {
+  if (w === null) return true;
+  try {
+    const [s, e] = bounds(w);
+    return inside(s, e, localParts(instantMs, tz).secondOfDay);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The local date on which the window occurrence containing (or, if outside, nearest before)
+ * the instant started: 00:10 in a 23:30–00:30 window belongs to the previous date.
+ */
+export function windowStartDate(w: TimeWindow, instantMs: number, tz: string): string {
+  const [s, e] = bounds(w);
+  const { date, secondOfDay } = localParts(instantMs, tz);
+  if (s > e && secondOfDay <= e) return addDays(date, -1);
+  return date;
+}
+
+export interface Occurrence {
+  /** local date the occurrence starts on */
+  date: string;
+  opensAt: Date;
+  /** first instant no longer inside (end second + 1 s) */
+  closesAt: Date;
+  open: boolean;
+}
+
+/** The occurrence that is open now, or else the next one to open. */
+export function currentOrNextOccurrence(w: TimeWindow, instantMs: number, tz: string): Occurrence {
+  const [s, e] = bounds(w);
+  const { date, secondOfDay } = localParts(instantMs, tz);
+  const occ = (d: string): Occurrence => {
+    const opensAt = instantOf(d, s, tz);
+    const endDate = s < e ? d : addDays(d, 1);
+    const closesAt = new Date(instantOf(endDate, e, tz).getTime() + 1000);
+    return { date: d, opensAt, closesAt, open: false };
+  };
+  if (inside(s, e, secondOfDay)) {
+    return { ...occ(windowStartDate(w, instantMs, tz)), open: true };
+  }
+  const today = occ(date);
+  return today.opensAt.getTime() > instantMs ? today : occ(addDays(date, 1));
+}
+
+export type PeriodKind = 'daily' | 'weekly' | 'once';
+
+/**
+ * Progress resets per period (DESIGN.md §3): daily by local date, weekly by ISO week, a windowed
+ * mission by the date its occurrence started, one-time never.
+ */
+export function periodKey(m: { period: PeriodKind; window: TimeWindow | null }, instantMs: number, tz: string): string {
+  if (m.period === 'once') return 'once';
+  const date = m.window ? windowStartDate(m.window, instantMs, tz) : localParts(instantMs, tz).date;
+  return m.period === 'weekly' ? isoWeekKey(date) : date;
+}

@@ -1,0 +1,94 @@
+import { fileURLToPath } from 'node:url';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { sql, type SQL } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import * as schema from './schema.js';
+
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+export type Executor = Db | Tx;
+
+export interface Database {
+  db: Db;
+  kind: 'pglite' | 'postgres';
+  /** Runs raw SQL and returns rows, whichever driver is underneath. */
+  query<T = Record<string, unknown>>(q: SQL, exec?: Executor): Promise<T[]>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../migrations');
+
+function rowsOf<T>(res: unknown): T[] {
+  if (Array.isArray(res)) return res as T[];
+  return ((res as { rows?: T[] }).rows ?? []) as T[];
+}
+
+export interface OpenOptions {
+  databaseUrl?: string;
+  /** directory for PGlite; 'memory://' for an in-memory database */
+  dataDir: string;
+  poolSize?: number;
+  migrate?: boolean;
+}
+
+/**
+ * Opens Postgres (DATABASE_URL) or the embedded PGlite (DATA_DIR), and applies the committed
+ * migrations. On Postgres the migration runs under an advisory lock so N processes can start at once.
+ */
+export async function openDatabase(opts: OpenOptions): Promise<Database> {
+  const migrate = opts.migrate ?? true;
+  if (opts.databaseUrl) {
+    const { default: postgres } = await import('postgres');
+    const { drizzle } = await import('drizzle-orm/postgres-js');
+    if (migrate) {
+      const { migrate: run } = await import('drizzle-orm/postgres-js/migrator');
+      const one = postgres(opts.databaseUrl, { max: 1, onnotice: () => {} });
+      try {
+        await one`select pg_advisory_lock(727401)`;
+        await run(drizzle(one), { migrationsFolder: MIGRATIONS_DIR });
+      } finally {
+        await one`select pg_advisory_unlock(727401)`.catch(() => {});
+        await one.end();
+      }
+    }
+    const client = postgres(opts.databaseUrl, {
+      max: opts.poolSize ?? 16,
+      onnotice: () => {},
+      idle_timeout: 30,
+      connect_timeout: 5,
+      prepare: true,
+    });
+    const db = drizzle(client, { schema }) as unknown as Db;
+    return {
+      db,
+      kind: 'postgres',
+      query: async (q, exec) => rowsOf(await (exec ?? db).execute(q)),
+      ping: async () => {
+        await client`select 1`;
+      },
+      close: () => client.end({ timeout: 5 }),
+    };
+  }
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { drizzle } = await import('drizzle-orm/pglite');
+  if (!opts.dataDir.startsWith('memory://')) mkdirSync(opts.dataDir, { recursive: true });
+  const client = await PGlite.create(opts.dataDir);
+  const db = drizzle(client, { schema }) as unknown as Db;
+  if (migrate) {
+    const { migrate: run } = await import('drizzle-orm/pglite/migrator');
+    await run(drizzle(client), { migrationsFolder: MIGRATIONS_DIR });
+  }
+  return {
+    db,
+    kind: 'pglite',
+    query: async (q, exec) => rowsOf(await (exec ?? db).execute(q)),
+    ping: async () => {
+      await client.query('select 1');
+    },
+    close: () => client.close(),
+  };
+}
+
+export { sql };

@@ -1,0 +1,255 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  bigserial,
+  boolean,
+  check,
+  date,
+  index,
+  integer,
+  jsonb,
+  numeric,
+  pgTable,
+  primaryKey,
+  serial,
+  text,
+  time,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+/** The single source of truth for tables (STYLE.md). Migrations are generated from this file. */
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+const userId = (name = 'user_id') => bigint(name, { mode: 'number' });
+
+/** Players and admins as Telegram knows them; activity is kept cheap (see core/activity.ts). */
+export const users = pgTable(
+  'users',
+  {
+    id: userId('id').primaryKey(),
+    firstName: text('first_name'),
+    username: text('username'),
+    languageCode: text('language_code'),
+    lastActiveAt: ts('last_active_at'),
+    blockedAt: ts('blocked_at'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('users_last_active_idx').on(t.lastActiveAt)],
+);
+
+export const missions = pgTable(
+  'missions',
+  {
+    id: serial('id').primaryKey(),
+    logicKey: text('logic_key').notNull(),
+    title: text('title').notNull(),
+    description: text('description').notNull().default(''),
+    category: text('category').notNull().default('DAILY'),
+    actionType: text('action_type').notNull(),
+    targetValue: integer('target_value').notNull(),
+    rewardDiamonds: integer('reward_diamonds').notNull().default(0),
+    rewardXp: integer('reward_xp').notNull().default(0),
+    rewardTickets: integer('reward_tickets').notNull().default(0),
+    startTime: time('start_time'),
+    endTime: time('end_time'),
+    autoClaim: boolean('auto_claim').notNull().default(false),
+    period: text('period').notNull().default('daily'),
+    isGoldenHour: boolean('is_golden_hour').notNull().default(false),
+    vaultAccrualMultiplier: numeric('vault_accrual_multiplier', { precision: 6, scale: 2, mode: 'number' }).notNull().default(1),
+    active: boolean('active').notNull().default(true),
+    sortOrder: integer('sort_order').notNull().default(100),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('missions_logic_key_uq').on(t.logicKey),
+    check('missions_target_positive', sql`${t.targetValue} >= 1`),
+    check('missions_rewards_nonneg', sql`${t.rewardDiamonds} >= 0 and ${t.rewardXp} >= 0 and ${t.rewardTickets} >= 0`),
+    check('missions_window_pair', sql`(${t.startTime} is null) = (${t.endTime} is null) and (${t.startTime} is null or ${t.startTime} <> ${t.endTime})`),
+    check('missions_period', sql`${t.period} in ('daily','weekly','once')`),
+  ],
+);
+
+/** Every received game event, once per (user, type, action id); replays only bump `replays`. */
+export const actions = pgTable(
+  'actions',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    userId: userId().notNull(),
+    type: text('type').notNull(),
+    actionId: text('action_id').notNull(),
+    amount: bigint('amount', { mode: 'number' }),
+    receivedAt: ts('received_at').notNull(),
+    processedAt: ts('processed_at').notNull().defaultNow(),
+    replays: integer('replays').notNull().default(0),
+  },
+  (t) => [
+    uniqueIndex('actions_user_type_action_uq').on(t.userId, t.type, t.actionId),
+    index('actions_user_received_idx').on(t.userId, t.receivedAt),
+    index('actions_type_received_idx').on(t.type, t.receivedAt),
+  ],
+);
+
+/**
+ * One row per (user, mission, action): the dedupe key of DESIGN.md §3 and the evidence behind
+ * "why was my play not counted?" — verdict is counted, outside_window, flag_off or clock_unhealthy.
+ */
+export const missionActions = pgTable(
+  'mission_actions',
+  {
+    userId: userId().notNull(),
+    missionId: integer('mission_id').notNull().references(() => missions.id),
+    actionId: text('action_id').notNull(),
+    periodKey: text('period_key').notNull(),
+    verdict: text('verdict').notNull(),
+    receivedAt: ts('received_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.userId, t.missionId, t.actionId] }),
+    index('mission_actions_mission_received_idx').on(t.missionId, t.receivedAt),
+  ],
+);
+
+export const userMissionProgress = pgTable(
+  'user_mission_progress',
+  {
+    userId: userId().notNull(),
+    missionId: integer('mission_id').notNull().references(() => missions.id),
+    periodKey: text('period_key').notNull(),
+    progress: integer('progress').notNull().default(0),
+    status: text('status').notNull().default('active'),
+    completedAt: ts('completed_at'),
+    claimedAt: ts('claimed_at'),
+    claimMode: text('claim_mode'),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.userId, t.missionId, t.periodKey] }),
+    index('ump_mission_period_status_idx').on(t.missionId, t.periodKey, t.status),
+    check('ump_status', sql`${t.status} in ('active','completed','claimed')`),
+  ],
+);
+
+/** Append-only: at most one row per (user, mission, period, kind), so no path pays twice. */
+export const rewardLedger = pgTable(
+  'reward_ledger',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    userId: userId().notNull(),
+    missionId: integer('mission_id').notNull().references(() => missions.id),
+    periodKey: text('period_key').notNull(),
+    kind: text('kind').notNull(),
+    amount: bigint('amount', { mode: 'number' }).notNull(),
+    source: text('source').notNull(),
+    payoutId: integer('payout_id'),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('reward_ledger_once_uq').on(t.userId, t.missionId, t.periodKey, t.kind),
+    index('reward_ledger_created_idx').on(t.createdAt),
+    check('reward_ledger_kind', sql`${t.kind} in ('diamonds','xp','tickets')`),
+  ],
+);
+
+/** Wallet (diamonds), season pass (xp; 500 xp = 1 stamp), inventory (tickets), vault points. */
+export const balances = pgTable('balances', {
+  userId: userId().primaryKey(),
+  diamonds: bigint('diamonds', { mode: 'number' }).notNull().default(0),
+  xp: bigint('xp', { mode: 'number' }).notNull().default(0),
+  tickets: bigint('tickets', { mode: 'number' }).notNull().default(0),
+  vaultPoints: bigint('vault_points', { mode: 'number' }).notNull().default(0),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+});
+
+export const vaultEarnEvents = pgTable(
+  'vault_earn_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    userId: userId().notNull(),
+    actionId: text('action_id').notNull(),
+    basePoints: integer('base_points').notNull(),
+    multiplier: numeric('multiplier', { precision: 6, scale: 2, mode: 'number' }).notNull(),
+    points: integer('points').notNull(),
+    goldenHour: boolean('golden_hour').notNull(),
+    missionId: integer('mission_id'),
+    receivedAt: ts('received_at').notNull(),
+  },
+  (t) => [uniqueIndex('vault_earn_once_uq').on(t.userId, t.actionId), index('vault_earn_received_idx').on(t.receivedAt)],
+);
+
+export const featureFlags = pgTable('feature_flags', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+  updatedBy: userId('updated_by'),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+});
+
+export const adminAuditLog = pgTable(
+  'admin_audit_log',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    actorId: userId('actor_id').notNull(),
+    action: text('action').notNull(),
+    missionId: integer('mission_id'),
+    before: jsonb('before'),
+    after: jsonb('after'),
+    requestedAt: ts('requested_at').notNull(),
+  },
+  (t) => [index('audit_requested_idx').on(t.requestedAt)],
+);
+
+/**
+ * Notification deliveries, claimed before sending (DESIGN.md §3): one row per (user, kind, date),
+ * so a crash or a second scheduler never sends twice. kind 'toast' is the in-app toast.
+ */
+export const notificationDeliveries = pgTable(
+  'notification_deliveries',
+  {
+    userId: userId().notNull(),
+    kind: text('kind').notNull(),
+    day: date('day', { mode: 'string' }).notNull(),
+    status: text('status').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    claimedBy: text('claimed_by'),
+    claimedAt: ts('claimed_at').notNull().defaultNow(),
+    sentAt: ts('sent_at'),
+    error: text('error'),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.kind, t.day] }), index('deliveries_kind_day_status_idx').on(t.kind, t.day, t.status)],
+);
+
+/** Scheduler jobs fired at most once per key (e.g. announce:2026-11-27), with a lease. */
+export const schedulerJobs = pgTable('scheduler_jobs', {
+  jobKey: text('job_key').primaryKey(),
+  status: text('status').notNull(),
+  leaseOwner: text('lease_owner'),
+  leaseUntil: ts('lease_until'),
+  firedAt: ts('fired_at'),
+  finishedAt: ts('finished_at'),
+  detail: jsonb('detail'),
+});
+
+/** Minute buckets of activity per user, for CCU in the daily report. */
+export const activityMinutes = pgTable(
+  'activity_minutes',
+  {
+    minute: ts('minute').notNull(),
+    userId: userId().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.minute, t.userId] })],
+);
+
+export const payoutBatches = pgTable('payout_batches', {
+  id: serial('id').primaryKey(),
+  missionId: integer('mission_id').notNull().references(() => missions.id),
+  periodKey: text('period_key').notNull(),
+  actorId: userId('actor_id').notNull(),
+  fileSha256: text('file_sha256').notNull(),
+  requested: integer('requested').notNull(),
+  paid: integer('paid').notNull().default(0),
+  alreadyPaid: integer('already_paid').notNull().default(0),
+  invalid: integer('invalid').notNull().default(0),
+  createdAt: ts('created_at').notNull(),
+  finishedAt: ts('finished_at'),
+});

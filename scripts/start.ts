@@ -1,0 +1,74 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serve } from '@hono/node-server';
+import { serveStatic } from '@hono/node-server/serve-static';
+import { ConfigError, loadConfig } from '../core/config.js';
+import { createServices } from '../core/services.js';
+import { createApp } from '../webapp/server/app.js';
+
+/** Entry point: every role in one process by default (DESIGN.md §1); ROLES picks a subset. */
+async function main() {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(78);
+    }
+    throw err;
+  }
+  const s = await createServices({ config });
+  const { log } = s;
+  log.info({ roles: config.roles, database: s.database.kind, redis: Boolean(config.redisUrl), tz: config.tz, devMode: config.devMode }, 'golden hour starting');
+  if (!config.botToken) log.warn('BOT_TOKEN not set: the bot is off' + (config.devMode ? ' (dev login signs Mini App sessions instead)' : ''));
+  if (!config.ingestToken) log.warn('INGEST_TOKEN not set: POST /api/events refuses every request');
+
+  const stoppers: Array<() => Promise<void>> = [];
+  const mounts: NonNullable<Parameters<typeof createApp>[1]>['mount'] = [];
+
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  const clientDist = path.join(root, 'webapp/client/dist');
+  mounts.push((app) => {
+    if (!existsSync(path.join(clientDist, 'index.html'))) {
+      app.get('/', (c) => c.text('Mini App not built: run `npm run build`', 503));
+      return;
+    }
+    const rel = path.relative(process.cwd(), clientDist) || '.';
+    app.use('/assets/*', serveStatic({ root: rel, onFound: (_p, c) => c.header('Cache-Control', 'public, max-age=31536000, immutable') }));
+    app.use('/*', serveStatic({ root: rel }));
+    app.get('*', serveStatic({ root: rel, path: 'index.html' }));
+  });
+
+  // optional parts register themselves through these hooks
+  const extras = await import('./roles.js').catch(() => null);
+  if (extras) await extras.attachRoles(s, { mounts, stoppers });
+
+  if (config.roles.includes('api') || config.botMode === 'webhook') {
+    const app = createApp(s, { mount: mounts });
+    const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
+      log.info({ port: info.port, url: config.webappUrl }, 'http listening');
+    });
+    stoppers.push(() => new Promise((r) => server.close(() => r())));
+  }
+
+  let stopping = false;
+  const shutdown = async (sig: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ sig }, 'shutting down');
+    const t = setTimeout(() => process.exit(1), 10_000);
+    t.unref();
+    for (const stop of stoppers.reverse()) await stop().catch((err) => log.error({ err }, 'stop failed'));
+    await s.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

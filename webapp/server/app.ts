@@ -1,0 +1,298 @@
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { secureHeaders } from 'hono/secure-headers';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { z } from 'zod';
+import { DomainError, isDomainError } from '../../core/errors.js';
+import type { Services } from '../../core/services.js';
+import { ACTION_TYPES, type GameEvent } from '../../core/progress.js';
+import { adminView, createMission, updateMission } from '../../core/adminMissions.js';
+import { listAudit } from '../../core/audit.js';
+import { localIso } from '../../core/time.js';
+import { AdjustableClock, systemClock } from '../../core/clock.js';
+import { writeAudit } from '../../core/audit.js';
+import { DEV_SIGNER_TOKEN, requireAdmin, signInitData, tmaAuth, type AuthEnv } from './auth.js';
+import { fromDomainError, problem } from './problem.js';
+import { idempotency } from './idempotency.js';
+import { rateLimit } from './rateLimit.js';
+
+export interface AppOptions {
+  /** extra routes (bot webhook, reports, payouts, client assets) mounted by other parts */
+  mount?: Array<(app: Hono<AuthEnv>, s: Services) => void>;
+  /** for tests: client address when there is no socket */
+  clientIp?: (c: Context) => string;
+}
+
+export const MAX_EVENTS = 1000;
+
+const eventSchema = z
+  .object({
+    userId: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+    type: z.enum(ACTION_TYPES),
+    actionId: z
+      .string()
+      .min(1)
+      .max(128)
+      .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces'),
+    amount: z.number().finite().min(0).max(1e12).nullable().optional(),
+  })
+  .strict();
+
+function defaultIp(c: Context): string {
+  try {
+    return getConnInfo(c).remote.address ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** The HTTP face (DESIGN.md §4): thin routes that parse, authorize, call core, render. */
+export function createApp(s: Services, opts: AppOptions = {}) {
+  const { config } = s;
+  const app = new Hono<AuthEnv>();
+  const clientIp = opts.clientIp ?? defaultIp;
+  const token = config.botToken ?? (config.devMode ? DEV_SIGNER_TOKEN : undefined);
+  const webOrigin = new URL(config.webappUrl).origin;
+  // the dev clock jumps around; init data age is judged on real time there so sessions survive a jump
+  const authClock = config.devMode ? systemClock : s.clock;
+
+  app.use('*', async (c, next) => {
+    const start = performance.now();
+    try {
+      await next();
+    } finally {
+      const route = c.req.routePath && c.req.routePath !== '*' && c.req.routePath !== '/*' ? c.req.routePath : 'unmatched';
+      s.metrics.httpDuration.observe({ route, method: c.req.method, status: String(c.res.status) }, (performance.now() - start) / 1000);
+    }
+  });
+  app.use(
+    '*',
+    secureHeaders({
+      // Telegram shows the Mini App in an iframe on web clients: allow its origins to frame us
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        frameAncestors: ["'self'", 'https://web.telegram.org', 'https://*.telegram.org'],
+      },
+      xFrameOptions: false,
+      crossOriginEmbedderPolicy: false,
+    }),
+  );
+  app.use('/api/*', cors({ origin: webOrigin, allowHeaders: ['Authorization', 'Content-Type', 'X-Idempotency-Key', 'Idempotency-Key'], maxAge: 600 }));
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: config.bodyLimitBytes,
+      onError: (c) => problem(c, 'PAYLOAD_TOO_LARGE', `request body over ${config.bodyLimitBytes} bytes`),
+    }),
+  );
+
+  app.onError((err, c) => {
+    if (isDomainError(err)) return fromDomainError(c, err);
+    s.log.error({ err, path: c.req.path }, 'unhandled error');
+    if (isDbUnavailable(err)) return problem(c, 'SERVICE_UNAVAILABLE', 'database unavailable, retry shortly', {}, { 'Retry-After': '2' });
+    return problem(c, 'INTERNAL', 'something went wrong on our side');
+  });
+  app.notFound((c) => problem(c, 'NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`));
+
+  // ---- health and metrics
+  app.get('/healthz', (c) => c.json({ ok: true }));
+  app.get('/readyz', async (c) => {
+    const checks: Record<string, string> = {};
+    let ok = true;
+    try {
+      await withTimeout(s.database.ping(), 2000);
+      checks.database = 'ok';
+    } catch {
+      checks.database = 'down';
+      ok = false;
+    }
+    if (s.stores.redis) {
+      const up = s.stores.redis.status === 'ready';
+      checks.redis = up ? 'ok' : 'down';
+      ok &&= up;
+    }
+    return c.json({ ok, checks }, ok ? 200 : 503);
+  });
+  app.get('/metrics', async (c) => {
+    if (config.metricsToken && c.req.header('authorization') !== `Bearer ${config.metricsToken}`) {
+      return problem(c, 'UNAUTHORIZED', 'metrics need a bearer token');
+    }
+    s.metrics.windowOpen.set((await s.goldenWindowOpen()) ? 1 : 0);
+    return c.body(await s.metrics.registry.metrics(), 200, { 'Content-Type': s.metrics.registry.contentType });
+  });
+
+  // ---- public
+  app.get('/api/time', (c) => {
+    const now = s.clock.nowMs();
+    return c.json({
+      serverTime: new Date(now).toISOString(),
+      local: localIso(now, config.tz),
+      tz: config.tz,
+      clockGuard: s.clockHealth.state(),
+    });
+  });
+
+  // ---- game servers
+  app.post('/api/events', async (c) => {
+    const auth = c.req.header('authorization');
+    if (!config.ingestToken || auth !== `Bearer ${config.ingestToken}`) throw new DomainError('UNAUTHORIZED', 'ingest needs Authorization: Bearer <INGEST_TOKEN>');
+    const receivedAt = s.clock.nowMs();
+    const body = await readJson(c);
+    if (!body || typeof body !== 'object' || !Array.isArray((body as { events?: unknown }).events)) {
+      throw new DomainError('VALIDATION_FAILED', 'body must be { "events": [...] }');
+    }
+    const raw = (body as { events: unknown[] }).events;
+    if (raw.length === 0) throw new DomainError('VALIDATION_FAILED', 'events must not be empty');
+    if (raw.length > MAX_EVENTS) throw new DomainError('VALIDATION_FAILED', `at most ${MAX_EVENTS} events per request`, { field: 'events' });
+    const events: GameEvent[] = new Array(raw.length);
+    for (let i = 0; i < raw.length; i++) {
+      const r = eventSchema.safeParse(raw[i]);
+      if (!r.success) {
+        const iss = r.error.issues[0]!;
+        throw new DomainError('VALIDATION_FAILED', `events[${i}].${iss.path.join('.') || '?'}: ${iss.message}`, { index: i, field: `events[${i}].${iss.path.join('.')}` });
+      }
+      events[i] = { ...r.data, receivedAt };
+    }
+    await s.queue.enqueue(events);
+    const counts: Record<string, number> = {};
+    for (const e of events) counts[e.type] = (counts[e.type] ?? 0) + 1;
+    for (const [type, n] of Object.entries(counts)) s.metrics.eventsIngested.inc({ type }, n);
+    return c.json({ accepted: events.length, receivedAt: new Date(receivedAt).toISOString() }, 202);
+  });
+
+  // ---- players
+  const auth = tmaAuth({
+    token,
+    maxAgeS: config.initDataMaxAgeS,
+    clock: authClock,
+    onUser: (u) => s.activity.seen({ id: u.id, firstName: u.firstName, username: u.username, languageCode: u.languageCode }),
+  });
+  app.use('/api/me', auth);
+  app.use('/api/mission', auth);
+  app.use('/api/mission/*', auth);
+  app.use('/api/admin/*', auth, requireAdmin(config.adminIds));
+  app.use('/api/toast/*', auth);
+
+  app.get('/api/me', async (c) => {
+    const u = c.get('user');
+    return c.json({ ...(await s.summary(u)), isAdmin: s.isAdmin(u.id) });
+  });
+  app.get('/api/mission', async (c) => c.json(await s.listMissions(c.get('user').id)));
+  app.post(
+    '/api/mission/:id/claim',
+    rateLimit({ route: '/api/mission/:id/claim', redis: s.stores.redis, keyPrefix: 'rl:claim', metrics: s.metrics, log: s.log, clientIp }),
+    idempotency({ store: s.stores.kv, metrics: s.metrics }),
+    async (c) => {
+      const id = Number(c.req.param('id'));
+      try {
+        const r = await s.claim(c.get('user').id, id);
+        s.metrics.missionClaim.inc({ result: 'ok' });
+        s.log.info({ userId: c.get('user').id, missionId: id, periodKey: r.periodKey, verdict: 'claimed' }, 'claim');
+        return c.json(r);
+      } catch (err) {
+        s.metrics.missionClaim.inc({ result: isDomainError(err) ? err.code : 'error' });
+        throw err;
+      }
+    },
+  );
+
+  // ---- admins
+  app.get('/api/admin/missions', async (c) => c.json({ missions: (await s.catalog.all()).map(adminView), serverTime: new Date(s.clock.nowMs()).toISOString(), local: localIso(s.clock.nowMs(), config.tz) }));
+  app.post('/api/admin/missions', async (c) => c.json(adminView(await createMission(s, c.get('user').id, await readJson(c))), 201));
+  app.patch('/api/admin/missions/:id', async (c) => {
+    const id = Number(c.req.param('id'));
+    if (!Number.isSafeInteger(id)) throw new DomainError('MISSION_NOT_FOUND', 'no such mission');
+    return c.json(adminView(await updateMission(s, c.get('user').id, id, await readJson(c))));
+  });
+  app.get('/api/admin/flags/golden-hour', async (c) => c.json({ state: await s.flags.goldenHour() }));
+  app.put('/api/admin/flags/golden-hour', async (c) => {
+    const body = (await readJson(c)) as { state?: unknown } | null;
+    const r = await s.flags.setGoldenHour(body?.state, c.get('user').id);
+    return c.json({ state: r.after, previous: r.before });
+  });
+  app.get('/api/admin/audit', async (c) => {
+    const limit = Number(c.req.query('limit') ?? 50);
+    return c.json({ entries: await listAudit(s.database, Number.isFinite(limit) ? limit : 50) });
+  });
+
+  // ---- dev mode only (DESIGN.md §2): unreachable otherwise
+  if (config.devMode) {
+    app.post('/api/dev/login', async (c) => {
+      if (config.botToken) throw new DomainError('FORBIDDEN', 'dev login is off when a real BOT_TOKEN is set');
+      const body = ((await readJson(c, true)) ?? {}) as { userId?: unknown; firstName?: unknown; languageCode?: unknown };
+      const userId = body.userId === undefined ? 1001 : Number(body.userId);
+      if (!Number.isSafeInteger(userId) || userId <= 0) throw new DomainError('VALIDATION_FAILED', 'userId must be a positive integer', { field: 'userId' });
+      const languageCode = typeof body.languageCode === 'string' ? body.languageCode.slice(0, 8) : 'ko';
+      const firstName = typeof body.firstName === 'string' ? body.firstName.slice(0, 64) : `Demo ${userId}`;
+      const initData = signInitData(DEV_SIGNER_TOKEN, { id: userId, firstName, languageCode }, authClock.now());
+      return c.json({ initData, user: { id: userId, firstName, languageCode }, isAdmin: s.isAdmin(userId) });
+    });
+    app.use('/api/dev/clock', auth, requireAdmin(config.adminIds));
+    app.put('/api/dev/clock', async (c) => {
+      if (!(s.clock instanceof AdjustableClock)) throw new DomainError('FORBIDDEN', 'this clock cannot be moved');
+      const body = ((await readJson(c)) ?? {}) as { now?: unknown; offsetMs?: unknown };
+      const before = s.clock.now().toISOString();
+      if (typeof body.now === 'string' && Number.isFinite(Date.parse(body.now))) s.clock.set(body.now);
+      else if (typeof body.offsetMs === 'number' && Number.isFinite(body.offsetMs)) s.clock.setOffset(body.offsetMs);
+      else throw new DomainError('VALIDATION_FAILED', 'send { "now": ISO } or { "offsetMs": n }');
+      s.catalog.drop();
+      await writeAudit(s.database.db, { actorId: c.get('user').id, action: 'clock.set', before: { now: before }, after: { now: s.clock.now().toISOString() }, requestedAt: new Date() });
+      const now = s.clock.nowMs();
+      return c.json({ serverTime: new Date(now).toISOString(), local: localIso(now, config.tz) });
+    });
+    app.use('/api/dev/play', auth);
+    app.post('/api/dev/play', async (c) => {
+      const u = c.get('user');
+      const receivedAt = s.clock.nowMs();
+      const actionId = `dev-${receivedAt}-${Math.random().toString(36).slice(2, 8)}`;
+      await s.queue.enqueue([{ userId: u.id, type: 'PLAY_GAME', actionId, receivedAt }]);
+      s.metrics.eventsIngested.inc({ type: 'PLAY_GAME' });
+      return c.json({ accepted: 1, actionId }, 202);
+    });
+  }
+
+  for (const m of opts.mount ?? []) m(app, s);
+  return app;
+}
+
+async function readJson(c: Context, optional = false): Promise<unknown> {
+  const ct = c.req.header('content-type') ?? '';
+  const text = await c.req.text();
+  if (text.trim() === '') {
+    if (optional) return null;
+    throw new DomainError('VALIDATION_FAILED', 'request body is empty; send JSON');
+  }
+  if (ct && !ct.includes('json')) throw new DomainError('UNSUPPORTED_MEDIA_TYPE' as never, 'send Content-Type: application/json');
+  try {
+    // reviver drops prototype-pollution keys outright
+    return JSON.parse(text, (k, v) => (k === '__proto__' || k === 'constructor' || k === 'prototype' ? undefined : v));
+  } catch {
+    throw new DomainError('VALIDATION_FAILED', 'request body is not valid JSON');
+  }
+}
+
+function isDbUnavailable(err: unknown): boolean {
+  const s = String((err as { code?: string })?.code ?? '') + ' ' + String((err as Error)?.message ?? '');
+  return /ECONNREFUSED|ECONNRESET|CONNECTION_|57P01|57P03|terminating connection|Connection terminated|connect_timeout|CONNECT_TIMEOUT/i.test(s);
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('timeout')), ms);
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e) => {
+        clearTimeout(t);
+        reject(e);
+      },
+    );
+  });
+}

@@ -1,0 +1,89 @@
+import type { MiddlewareHandler } from 'hono';
+import { parse, sign, validate } from '@tma.js/init-data-node';
+import { DomainError } from '../../core/errors.js';
+import type { Clock } from '../../core/clock.js';
+
+/**
+ * Player authentication (DESIGN.md §4): `Authorization: tma <initDataRaw>`, signed by the bot
+ * token per Telegram's algorithm. auth_date is checked against the injected clock, both ways:
+ * older than INIT_DATA_MAX_AGE_S or more than a minute in the future is refused.
+ */
+export interface TelegramUser {
+  id: number;
+  firstName?: string;
+  username?: string;
+  languageCode?: string;
+}
+
+export interface AuthOptions {
+  /** the bot token that signs init data; undefined → every request is refused */
+  token: string | undefined;
+  maxAgeS: number;
+  clock: Clock;
+  onUser?: (u: TelegramUser) => void;
+}
+
+/** Only used with DEV_MODE and no BOT_TOKEN: signs init data for local play. Not a secret. */
+export const DEV_SIGNER_TOKEN = '1000000001:dev-signer-token-not-for-production';
+
+const FUTURE_SKEW_S = 60;
+
+export function verifyInitData(raw: string, o: Omit<AuthOptions, 'onUser'>): TelegramUser {
+  if (!o.token) throw new DomainError('UNAUTHORIZED', 'authentication is not configured on this server (BOT_TOKEN)');
+  if (!raw || raw.length > 8192) throw new DomainError('UNAUTHORIZED', 'missing or oversized init data');
+  const params = new URLSearchParams(raw);
+  for (const k of new Set(params.keys())) {
+    if (params.getAll(k).length > 1) throw new DomainError('UNAUTHORIZED', `init data has a duplicated "${k}"`);
+  }
+  try {
+    validate(raw, o.token, { expiresIn: 0 });
+  } catch {
+    throw new DomainError('UNAUTHORIZED', 'init data signature is invalid');
+  }
+  let data: ReturnType<typeof parse>;
+  try {
+    data = parse(raw);
+  } catch {
+    throw new DomainError('UNAUTHORIZED', 'init data is malformed');
+  }
+  const ageS = (o.clock.nowMs() - data.auth_date.getTime()) / 1000;
+  if (ageS > o.maxAgeS) throw new DomainError('UNAUTHORIZED', 'init data expired; reopen the app');
+  if (ageS < -FUTURE_SKEW_S) throw new DomainError('UNAUTHORIZED', 'init data is dated in the future');
+  const u = data.user;
+  if (!u || !Number.isSafeInteger(u.id) || u.id <= 0) throw new DomainError('UNAUTHORIZED', 'init data has no user');
+  return { id: u.id, firstName: u.first_name, username: u.username, languageCode: u.language_code };
+}
+
+export function signInitData(token: string, user: { id: number; firstName?: string; username?: string; languageCode?: string }, authDate: Date, extra: { startParam?: string } = {}) {
+  return sign(
+    {
+      user: { id: user.id, first_name: user.firstName ?? `Player ${user.id}`, username: user.username, language_code: user.languageCode ?? 'ko' },
+      query_id: `dev-${user.id}`,
+      start_param: extra.startParam,
+    } as never,
+    token,
+    authDate,
+  );
+}
+
+export type AuthEnv = { Variables: { user: TelegramUser } };
+
+export function tmaAuth(o: AuthOptions): MiddlewareHandler<AuthEnv> {
+  return async (c, next) => {
+    const header = c.req.header('authorization') ?? '';
+    const m = /^tma (.+)$/s.exec(header);
+    if (!m) throw new DomainError('UNAUTHORIZED', 'send Authorization: tma <initData>');
+    const user = verifyInitData(m[1]!.trim(), o);
+    c.set('user', user);
+    o.onUser?.(user);
+    await next();
+  };
+}
+
+export function requireAdmin(adminIds: readonly number[]): MiddlewareHandler<AuthEnv> {
+  return async (c, next) => {
+    const u = c.get('user');
+    if (!u || !adminIds.includes(u.id)) throw new DomainError('FORBIDDEN', 'admins only');
+    await next();
+  };
+}

@@ -1,0 +1,77 @@
+import type { MiddlewareHandler } from 'hono';
+import { DomainError } from '../../core/errors.js';
+import type { KeyValueStore } from '../../core/stores.js';
+import type { AuthEnv } from './auth.js';
+import type { Metrics } from '../../core/metrics.js';
+
+/**
+ * Idempotency keys for unsafe requests (DESIGN.md §4; plan §14): required, scoped per user, kept
+ * 600 s. A repeat of a finished request replays its status and body with `Idempotent-Replayed:
+ * true`; the same key on another request is 422; while the first is in flight, 409.
+ * Server errors release the key so the client's retry runs again.
+ */
+export interface IdempotencyOptions {
+  store: KeyValueStore;
+  ttlS?: number;
+  metrics?: Metrics;
+}
+
+interface Stored {
+  state: 'pending' | 'done';
+  fp: string;
+  status?: number;
+  body?: string;
+  contentType?: string;
+}
+
+const KEY_RE = /^[\x21-\x7e]{1,255}$/;
+
+export function idempotency(o: IdempotencyOptions): MiddlewareHandler<AuthEnv> {
+  const ttl = o.ttlS ?? 600;
+  return async (c, next) => {
+    const key = c.req.header('x-idempotency-key') ?? c.req.header('idempotency-key');
+    if (key === undefined || key === '') throw new DomainError('IDEMPOTENCY_KEY_REQUIRED', 'send X-Idempotency-Key (a fresh random value per claim intent)');
+    if (!KEY_RE.test(key)) throw new DomainError('IDEMPOTENCY_KEY_INVALID', 'idempotency key must be 1–255 printable ASCII characters');
+    const user = c.get('user');
+    const storeKey = `idem:${user.id}:${key}`;
+    const fp = `${c.req.method} ${c.req.path}`;
+    const created = await o.store.setIfAbsent(storeKey, JSON.stringify({ state: 'pending', fp } satisfies Stored), ttl);
+    if (!created) {
+      const raw = await o.store.get(storeKey);
+      const prev: Stored | null = raw ? JSON.parse(raw) : null;
+      if (prev) {
+        if (prev.fp !== fp) throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'this idempotency key was used for another request');
+        if (prev.state === 'pending') throw new DomainError('REQUEST_IN_PROGRESS', 'a request with this key is still in progress', { retryAfterS: 1 });
+        o.metrics?.idempotencyReplay.inc();
+        return c.body(prev.body ?? '', prev.status as 200, {
+          'Content-Type': prev.contentType ?? 'application/json',
+          'Idempotent-Replayed': 'true',
+        });
+      }
+      // expired between the two calls: take it now
+      if (!(await o.store.setIfAbsent(storeKey, JSON.stringify({ state: 'pending', fp } satisfies Stored), ttl))) {
+        throw new DomainError('REQUEST_IN_PROGRESS', 'a request with this key is still in progress', { retryAfterS: 1 });
+      }
+    }
+    try {
+      await next();
+    } catch (err) {
+      // a domain outcome (4xx) is final and replayable; anything else frees the key for a retry
+      if (err instanceof DomainError && err.status < 500) {
+        const { problemBody } = await import('./problem.js');
+        const body = JSON.stringify(problemBody(err.code, err.message));
+        await o.store.set(storeKey, JSON.stringify({ state: 'done', fp, status: err.status, body, contentType: 'application/problem+json' } satisfies Stored), ttl);
+      } else {
+        await o.store.del(storeKey);
+      }
+      throw err;
+    }
+    const res = c.res;
+    if (res.status >= 500) {
+      await o.store.del(storeKey);
+      return;
+    }
+    const body = await res.clone().text();
+    await o.store.set(storeKey, JSON.stringify({ state: 'done', fp, status: res.status, body, contentType: res.headers.get('content-type') ?? undefined } satisfies Stored), ttl);
+  };
+}
