@@ -54,6 +54,7 @@ export async function createHarness(o: HarnessOptions = {}): Promise<Harness> {
     TESTER_IDS: String(TESTER_ID),
     GOLDEN_HOUR_ENABLED: 'on',
     DATABASE_URL: backend.databaseUrl,
+    DATA_DIR: backend.dataDir,
     REDIS_URL: backend.redisUrl,
     ROLES: 'api,worker',
     ...o.env,
