@@ -27,6 +27,22 @@ export interface EventQueue {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Waits briefly for a (re)connecting client; a dead Redis fails fast so ingest can answer 503. */
+function waitReady(r: Redis, ms: number): Promise<void> {
+  if (r.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => {
+      r.off('ready', ok);
+      reject(new Error(`redis ${r.status}`));
+    }, ms);
+    const ok = () => {
+      clearTimeout(t);
+      resolve();
+    };
+    r.once('ready', ok);
+  });
+}
+
 export class MemoryEventQueue implements EventQueue {
   readonly kind = 'memory' as const;
   private items: GameEvent[] = [];
@@ -139,7 +155,7 @@ export class RedisStreamQueue implements EventQueue {
   async enqueue(events: GameEvent[]) {
     if (events.length === 0) return;
     try {
-      if (this.producer.status !== 'ready') throw new Error(`redis ${this.producer.status}`);
+      if (this.producer.status !== 'ready') await waitReady(this.producer, 1500);
       // one stream entry per ingest batch: one round trip, and the entry is the unit of ack
       await this.producer.xadd(this.stream, '*', 'b', JSON.stringify(events));
     } catch (err) {
