@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import { AdjustableClock } from '../core/clock.js';
+import { loadConfig } from '../core/config.js';
+import { createServices } from '../core/services.js';
+import { periodKey, type PeriodKind } from '../core/window.js';
+import { signInitData } from '../webapp/server/auth.js';
+import {
+  BOT_TOKEN,
+  TZ,
+  appEnv,
+  cannon,
+  freshBackend,
+  goldenNow,
+  log,
+  percentile,
+  pool,
+  ratioFigure,
+  round,
+  sqlClient,
+  startServer,
+  type BenchBackend,
+  type Figure,
+} from './support.js';
+
+/**
+ * Figure 2 — claim: N players whose golden-hour mission is completed all press Claim at once
+ * (64 connections, an idempotency key each, rate limit on), against claimMission called in
+ * process with the same concurrency (the same transaction, no HTTP/auth/idempotency/limiter).
+ */
+export interface ClaimOptions {
+  players: number;
+  concurrency: number;
+}
+
+export const CLAIM_DEFAULTS: ClaimOptions = { players: 20_000, concurrency: 64 };
+const FIRST_USER = 200_000_001;
+
+/** Marks N players' golden-hour mission completed for the current period; returns its id. */
+async function seedCompleted(databaseUrl: string, players: number, now: Date): Promise<number> {
+  const q = sqlClient(databaseUrl, 1);
+  try {
+    const [m] = await q`select id, period, start_time, end_time from missions where logic_key = 'golden_hour_play_3'`;
+    const p = periodKey({ period: m!.period as PeriodKind, window: { start: m!.start_time, end: m!.end_time } }, now.getTime(), TZ);
+    await q`insert into user_mission_progress (user_id, mission_id, period_key, progress, status, completed_at, updated_at)
+            select g, ${m!.id}, ${p}, 3, 'completed', ${now}, ${now} from generate_series(${FIRST_USER}::bigint, ${FIRST_USER + players - 1}::bigint) g`;
+    await q`analyze user_mission_progress`;
+    return m!.id as number;
+  } finally {
+    await q.end();
+  }
+}
+
+/** Every claim moved one row and wrote one ledger row per reward kind; balances equal ledger sums. */
+async function verifyClaims(databaseUrl: string, players: number) {
+  const q = sqlClient(databaseUrl, 1);
+  try {
+    const [c] = await q`select count(*) filter (where status = 'claimed')::int as claimed, count(*) filter (where status = 'completed')::int as left from user_mission_progress`;
+    const [l] = await q`select count(*)::int as n, count(distinct (user_id, kind))::int as distinct_n from reward_ledger`;
+    const [bad] = await q`select count(*)::int as n from (
+        select coalesce(b.user_id, l.user_id) as u from balances b
+        full join (select user_id, sum(amount) filter (where kind='diamonds') as d, sum(amount) filter (where kind='xp') as x, sum(amount) filter (where kind='tickets') as t
+                   from reward_ledger group by user_id) l on l.user_id = b.user_id
+        where coalesce(b.diamonds,0) <> coalesce(l.d,0) or coalesce(b.xp,0) <> coalesce(l.x,0) or coalesce(b.tickets,0) <> coalesce(l.t,0)) z`;
+    const kinds = 3; // the seed mission pays diamonds, xp and a ticket
+    const ok = c!.claimed === players && c!.left === 0 && l!.n === players * kinds && l!.distinct_n === l!.n && bad!.n === 0;
+    return { ok, claimed: c!.claimed as number, ledgerRows: l!.n as number, expectedLedgerRows: players * kinds, balanceMismatches: bad!.n as number };
+  } finally {
+    await q.end();
+  }
+}
+
+async function baseline(o: ClaimOptions, b: BenchBackend, now: Date) {
+  const clock = new AdjustableClock();
+  clock.set(now);
+  const config = loadConfig(appEnv(b, { ROLES: 'api', LOG_LEVEL: 'silent' }));
+  const s = await createServices({ config, clock, redisPrefix: b.redisPrefix, consume: false });
+  try {
+    const gid = await seedCompleted(b.databaseUrl, o.players, now);
+    const users = Array.from({ length: o.players }, (_, i) => FIRST_USER + i);
+    let failed = 0;
+    const t0 = performance.now();
+    const lat = await pool(users, o.concurrency, async (u) => {
+      try {
+        await s.claim(u, gid);
+      } catch {
+        failed++;
+      }
+    });
+    const ms = performance.now() - t0;
+    lat.sort((a, b) => a - b);
+    return { ms, rate: o.players / (ms / 1000), p50: percentile(lat, 50), p99: percentile(lat, 99), failed };
+  } finally {
+    await s.close();
+  }
+}
+
+async function throughHttp(o: ClaimOptions, b: BenchBackend, now: Date) {
+  const server = await startServer(b, now);
+  try {
+    const gid = await seedCompleted(b.databaseUrl, o.players, now);
+    const reqs = Array.from({ length: o.players }, (_, i) => ({
+      method: 'POST',
+      path: `/api/mission/${gid}/claim`,
+      headers: { authorization: `tma ${signInitData(BOT_TOKEN, { id: FIRST_USER + i, languageCode: 'ko' }, now)}`, 'x-idempotency-key': randomUUID() },
+    }));
+    let i = 0;
+    const t0 = performance.now();
+    const res = await cannon({ url: server.url, connections: o.concurrency, amount: reqs.length, next: () => reqs[i++ % reqs.length]! });
+    const ms = performance.now() - t0;
+    return { ms, rate: res['2xx'] / (ms / 1000), p50: res.latency.p50, p99: res.latency.p99, ok2xx: res['2xx'], non2xx: res.non2xx, errors: res.errors + res.timeouts, codes: res.statusCodeStats };
+  } finally {
+    await server.stop();
+  }
+}
+
+export async function claimFigure(o: ClaimOptions = CLAIM_DEFAULTS): Promise<Figure> {
+  const now = goldenNow();
+  const [bA, bB] = await Promise.all([freshBackend('clmb'), freshBackend('clmh')]);
+  try {
+    log(`claim baseline: claimMission × ${o.players}, ${o.concurrency} in flight`);
+    const base = await baseline(o, bA, now);
+    const baseCheck = await verifyClaims(bA.databaseUrl, o.players);
+    log(`claim via HTTP: ${o.players} claims, ${o.concurrency} connections`);
+    const http = await throughHttp(o, bB, now);
+    const check = await verifyClaims(bB.databaseUrl, o.players);
+    const fig = ratioFigure({
+      name: 'claim',
+      value: round(http.rate, 0),
+      unit: 'claims/s',
+      baseline: round(base.rate, 0),
+      goalRatio: 0.4,
+      details: {
+        players: o.players,
+        concurrency: o.concurrency,
+        httpSeconds: round(http.ms / 1000),
+        p50Ms: http.p50,
+        p99Ms: http.p99,
+        baselineSeconds: round(base.ms / 1000),
+        baselineP50Ms: round(base.p50),
+        baselineP99Ms: round(base.p99),
+        baselineFailed: base.failed,
+        non2xx: http.non2xx,
+        errors: http.errors,
+        statusCodes: http.codes,
+        verify: check,
+        baselineVerify: baseCheck,
+      },
+    });
+    const integrity = check.ok && baseCheck.ok && http.non2xx === 0 && http.errors === 0 && base.failed === 0;
+    if (!integrity) fig.pass = false;
+    fig.note = `p50 ${http.p50} ms, p99 ${http.p99} ms (direct ${round(base.p50, 1)}/${round(base.p99, 1)} ms); ${
+      integrity ? `ledger ${check.ledgerRows} = ${o.players}×3, balances = ledger sums` : `CHECK FAILED ${JSON.stringify({ check, non2xx: http.non2xx, errors: http.errors, baseFailed: base.failed })}`
+    }`;
+    return fig;
+  } finally {
+    await Promise.all([bA.dispose(), bB.dispose()]);
+  }
+}

@@ -1,0 +1,40 @@
+import { serve } from '@hono/node-server';
+import { AdjustableClock } from '../core/clock.js';
+import { loadConfig } from '../core/config.js';
+import { createServices } from '../core/services.js';
+import { createApp } from '../webapp/server/app.js';
+
+/**
+ * The bench's server process: what scripts/start.ts runs for ROLES=api,worker, plus two things a
+ * benchmark needs — a clock set inside today's golden hour (so both PLAY_GAME missions match
+ * whatever the wall time) and a bare Hono JSON route in the same app as the mission-list baseline.
+ * Argument: JSON { env, now, redisPrefix }. Reports { port } over IPC once listening.
+ */
+const cfg = JSON.parse(process.argv[2] ?? '{}') as { env: Record<string, string>; now: string; redisPrefix: string };
+const config = loadConfig(cfg.env);
+const clock = new AdjustableClock();
+clock.set(cfg.now);
+const s = await createServices({ config, clock, redisPrefix: cfg.redisPrefix });
+
+// the baseline answers the same JSON the mission list would, without auth, database or domain code
+const sample = await s.listMissions(1);
+const app = createApp(s, {
+  mount: [
+    (a) => {
+      a.get('/bench/bare', (c) => c.json(sample));
+    },
+  ],
+});
+const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => process.send?.({ port: info.port }));
+
+let stopping = false;
+const shutdown = async () => {
+  if (stopping) return;
+  stopping = true;
+  await new Promise<void>((r) => server.close(() => r()));
+  await s.close();
+  process.exit(0);
+};
+process.on('SIGTERM', () => void shutdown());
+process.on('SIGINT', () => void shutdown());
+process.on('disconnect', () => void shutdown());

@@ -1,0 +1,322 @@
+/// <reference path="./autocannon.d.ts" />
+import { randomBytes } from 'node:crypto';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import postgres from 'postgres';
+import { Redis } from 'ioredis';
+import autocannon, { type Result } from 'autocannon';
+import { instantOf, localParts } from '../core/time.js';
+
+/**
+ * Shared plumbing for the benchmark figures: a fresh Postgres database and Redis key prefix per
+ * figure, a server child process, RSS sampling and autocannon runs.
+ */
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const PG_URL = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+export const REDIS_URL = process.env.BENCH_REDIS_URL || 'redis://127.0.0.1:6379';
+export const TZ = 'Asia/Seoul';
+export const BOT_TOKEN = '123456789:BENCH-token-for-golden-hour-bench';
+export const INGEST_TOKEN = 'bench-ingest-token';
+export const ADMIN_ID = 9001;
+
+export interface Figure {
+  name: string;
+  /** what was measured, in `unit` */
+  value: number | null;
+  unit: string;
+  baseline: number | null;
+  ratio: number | null;
+  /** ">= 0.5" (ratio) or "<= 60" (value) */
+  goal: string;
+  pass: boolean | null;
+  details: Record<string, unknown>;
+  note?: string;
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Today's golden-hour instant in KST (21:31:00 local), so two PLAY_GAME missions match. */
+export function goldenNow(secondOfDay = 21 * 3600 + 31 * 60): Date {
+  return instantOf(localParts(Date.now(), TZ).date, secondOfDay, TZ);
+}
+
+export interface BenchBackend {
+  databaseUrl: string;
+  redisUrl: string;
+  redisPrefix: string;
+  dbName: string;
+  dispose(): Promise<void>;
+}
+
+const created: BenchBackend[] = [];
+
+export async function freshBackend(label: string): Promise<BenchBackend> {
+  const tag = randomBytes(4).toString('hex');
+  const dbName = `gh_bench_${label}_${tag}`;
+  const admin = postgres(PG_URL, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${dbName}`);
+  await admin.end();
+  const u = new URL(PG_URL);
+  u.pathname = `/${dbName}`;
+  const redisPrefix = `bench${tag}:`;
+  let disposed = false;
+  const b: BenchBackend = {
+    databaseUrl: u.toString(),
+    redisUrl: REDIS_URL,
+    redisPrefix,
+    dbName,
+    async dispose() {
+      if (disposed) return;
+      disposed = true;
+      const a = postgres(PG_URL, { max: 1, onnotice: () => {} });
+      await a.unsafe(`drop database if exists ${dbName} with (force)`).catch(() => {});
+      await a.end();
+      const r = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+      r.on('error', () => {});
+      try {
+        let cursor = '0';
+        do {
+          const [next, keys] = await r.scan(cursor, 'MATCH', `${redisPrefix}*`, 'COUNT', 1000);
+          cursor = next;
+          if (keys.length) await r.del(...keys);
+        } while (cursor !== '0');
+      } catch {
+        /* best effort */
+      }
+      r.disconnect();
+    },
+  };
+  created.push(b);
+  return b;
+}
+
+/** Drops every database/prefix this process created (also on Ctrl-C). */
+export async function disposeAll() {
+  await Promise.all(created.map((b) => b.dispose()));
+}
+
+/** Environment for the app's config (core/config.ts), for a given backend. */
+export function appEnv(b: BenchBackend, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'info',
+    BOT_TOKEN,
+    BOT_MODE: 'off',
+    INGEST_TOKEN,
+    ADMIN_IDS: String(ADMIN_ID),
+    GOLDEN_HOUR_ENABLED: 'on',
+    DATABASE_URL: b.databaseUrl,
+    REDIS_URL: b.redisUrl,
+    ROLES: 'api,worker',
+    ...extra,
+  };
+}
+
+export interface ServerChild {
+  url: string;
+  port: number;
+  pid: number;
+  child: ChildProcess;
+  stderr(): string;
+  stop(): Promise<void>;
+}
+
+const children = new Set<ChildProcess>();
+
+/**
+ * The API+worker in its own process (bench/server.ts): the load generator and the server do not
+ * share one event loop, which is how it runs in production.
+ */
+export async function startServer(b: BenchBackend, now: Date, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<ServerChild> {
+  const cfg = { env: appEnv(b, env), now: now.toISOString(), redisPrefix: b.redisPrefix };
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(ROOT, 'bench/server.ts'), JSON.stringify(cfg)], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
+  });
+  return adoptChild(child, 'bench/server.ts');
+}
+
+/** Waits for the child's `{ port }` IPC message (bench/server.ts) and wraps it. */
+async function adoptChild(child: ChildProcess, what: string): Promise<ServerChild> {
+  children.add(child);
+  let err = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    err += d.toString();
+    if (err.length > 20_000) err = err.slice(-10_000);
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`${what} did not start in 60 s\n${err}`)), 60_000);
+    child.on('message', (m: { port?: number }) => {
+      if (m?.port) {
+        clearTimeout(t);
+        resolve(m.port);
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(t);
+      reject(new Error(`${what} exited with ${code}\n${err}`));
+    });
+  });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    pid: child.pid!,
+    child,
+    stderr: () => err,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
+        await exited;
+        clearTimeout(t);
+      }
+      children.delete(child);
+    },
+  };
+}
+
+/** Spawns the real entry point (scripts/start.ts) and waits until /healthz answers. */
+export async function startEntryPoint(env: Record<string, string>): Promise<ServerChild> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/start.ts')], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+  });
+  children.add(child);
+  let err = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    err += d.toString();
+    if (err.length > 20_000) err = err.slice(-10_000);
+  });
+  const url = `http://127.0.0.1:${env.PORT}`;
+  const until = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`scripts/start.ts exited with ${child.exitCode}\n${err}`);
+    try {
+      const r = await fetch(`${url}/healthz`);
+      if (r.ok) break;
+    } catch {
+      /* not up yet */
+    }
+    if (Date.now() > until) throw new Error(`scripts/start.ts did not answer /healthz in 60 s\n${err}`);
+    await sleep(200);
+  }
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  return {
+    url,
+    port: Number(env.PORT),
+    pid: child.pid!,
+    child,
+    stderr: () => err,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
+        await exited;
+        clearTimeout(t);
+      }
+      children.delete(child);
+    },
+  };
+}
+
+export function killChildren() {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+}
+
+/** A free TCP port on 127.0.0.1 (for the entry point, which takes PORT from the environment). */
+export async function freePort(): Promise<number> {
+  const net = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const p = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(p));
+    });
+    srv.on('error', reject);
+  });
+}
+
+/** Resident set size of a process in kB, from /proc/<pid>/status (VmRSS). */
+export function rssKb(pid: number): number | null {
+  try {
+    const m = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+export interface CannonOptions {
+  url: string;
+  connections: number;
+  amount?: number;
+  duration?: number;
+  /** request i (0-based, increasing across all connections) */
+  next: () => { method?: string; path: string; headers?: Record<string, string>; body?: string };
+  timeoutS?: number;
+}
+
+/** One autocannon run whose requests come from `next()`; returns autocannon's result. */
+export async function cannon(o: CannonOptions): Promise<Result> {
+  return autocannon({
+    url: o.url,
+    connections: o.connections,
+    ...(o.amount !== undefined ? { amount: o.amount } : {}),
+    ...(o.duration !== undefined ? { duration: o.duration } : {}),
+    timeout: o.timeoutS ?? 60,
+    requests: [
+      {
+        setupRequest: (req) => {
+          const r = o.next();
+          return { ...req, method: r.method ?? 'GET', path: r.path, headers: { ...(req.headers ?? {}), ...(r.headers ?? {}) }, body: r.body };
+        },
+      },
+    ],
+  });
+}
+
+/** Runs `n` tasks with at most `concurrency` in flight; returns per-task latencies in ms. */
+export async function pool<T>(items: T[], concurrency: number, task: (item: T, i: number) => Promise<void>): Promise<number[]> {
+  const lat = new Array<number>(items.length);
+  let i = 0;
+  const worker = async () => {
+    for (;;) {
+      const k = i++;
+      if (k >= items.length) return;
+      const t0 = performance.now();
+      await task(items[k]!, k);
+      lat[k] = performance.now() - t0;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+  return lat;
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const k = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[k]!;
+}
+
+export const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
+
+export function ratioFigure(o: Omit<Figure, 'ratio' | 'pass' | 'goal'> & { goalRatio: number }): Figure {
+  const ratio = o.value !== null && o.baseline ? o.value / o.baseline : null;
+  const { goalRatio, ...rest } = o;
+  return { ...rest, ratio: ratio === null ? null : round(ratio, 3), goal: `>= ${goalRatio}`, pass: ratio === null ? null : ratio >= goalRatio };
+}
+
+/** Direct SQL on a bench database (setup and verification, not measured). */
+export function sqlClient(databaseUrl: string, max = 4) {
+  return postgres(databaseUrl, { max, onnotice: () => {} });
+}
+
+export function log(msg: string) {
+  process.stderr.write(`  · ${msg}\n`);
+}
