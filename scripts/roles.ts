@@ -11,6 +11,12 @@ export interface RoleHooks {
   stoppers: Array<() => Promise<void>>;
 }
 
-export async function attachRoles(_s: Services, _hooks: RoleHooks): Promise<void> {
+export async function attachRoles(s: Services, hooks: RoleHooks): Promise<void> {
   // bot (bot/run.ts) and worker jobs (core/scheduler.ts) are attached here
+  if (s.config.roles.includes('bot') && s.config.botToken && s.config.botMode !== 'off') {
+    const { startBot } = await import('../bot/run.js');
+    const bot = await startBot(s);
+    if (bot.mount) hooks.mounts.push(bot.mount);
+    hooks.stoppers.push(() => bot.stop());
+  }
 }

@@ -1,0 +1,131 @@
+/**
+ * Korean (default) bot text. Every user-facing string lives here and in en.ts, which must have the
+ * same keys (its type is checked against this file). Plain text, no parse_mode: titles are data.
+ */
+export const ko = {
+  // ---- general
+  'error.generic': '죄송합니다. 처리 중 문제가 생겼어요. 잠시 후 다시 시도해 주세요.',
+  'admin.refused': '관리자 전용 명령입니다.',
+  'common.cancelled': '취소했습니다.',
+  'common.nothingToCancel': '취소할 작업이 없습니다.',
+  'common.confirm': '✅ 확인',
+  'common.cancel': '✖ 취소',
+  'common.expired': '이 요청은 만료되었습니다. 명령을 다시 보내 주세요.',
+  'common.on': '켜짐',
+  'common.off': '꺼짐',
+
+  // ---- domain errors (bot/errors.ts maps codes here)
+  'err.ALREADY_CLAIMED': '이미 보상을 받았어요.',
+  'err.NOT_COMPLETED': '아직 미션을 완료하지 않았어요.',
+  'err.OUTSIDE_WINDOW': '미션 시간이 아니에요. 골든아워 시간에 다시 와 주세요.',
+  'err.MISSION_NOT_FOUND': '지금은 받을 수 없는 미션이에요.',
+  'err.RATE_LIMITED': '요청이 너무 많아요. 잠시 후 다시 시도해 주세요.',
+  'err.VALIDATION_FAILED': (p: { detail: string }) => `입력값을 확인해 주세요: ${p.detail}`,
+  'err.PAYLOAD_TOO_LARGE': (p: { detail: string }) => `너무 큽니다: ${p.detail}`,
+  'err.SERVICE_UNAVAILABLE': '서비스가 잠시 불안정해요. 잠시 후 다시 시도해 주세요.',
+
+  // ---- /start
+  'start.welcome': (p: { name: string }) =>
+    `${p.name}님, 골든아워에 오신 걸 환영해요! 🔥\n매일 21:30~22:30(KST) 게임 3판을 플레이하면 다이아 100개, 시즌패스 XP 500, 티켓 1장을 드려요. 이 시간엔 금고 적립도 2배!\n\n아래 버튼으로 미션 앱을 열거나 /missions 로 진행 상황을 확인하세요.`,
+  'start.welcomeGolden': (p: { name: string }) => `${p.name}님, 골든아워 미션으로 바로 안내할게요! 🔥 아래 버튼을 눌러 주세요.`,
+  'start.openApp': '🎮 미션 앱 열기',
+  'start.openGolden': '🔥 골든아워 미션 열기',
+  'menu.button': '미션',
+
+  // ---- /missions
+  'missions.header': (p: { now: string }) => `📋 오늘의 미션 (서버 시각 ${p.now} KST)`,
+  'missions.empty': '지금 진행 중인 미션이 없어요.',
+  'missions.locked': '🔒 잠김',
+  'missions.claimed': '✅ 보상 받음',
+  'missions.completed': '🎁 완료! 보상을 받으세요',
+  'missions.autoClaim': '(자동 지급)',
+  'missions.window': (p: { start: string; end: string }) => `⏰ ${p.start}~${p.end} KST`,
+  'missions.closesIn': (p: { left: string }) => `마감까지 ${p.left}`,
+  'missions.opensIn': (p: { at: string; left: string }) => `${p.at} 시작 (${p.left} 후)`,
+  'missions.rewards': (p: { diamonds: number; xp: number; tickets: number }) => `보상: 💎${p.diamonds} · XP ${p.xp} · 🎟${p.tickets}`,
+  'missions.claimButton': (p: { title: string }) => `🎁 받기: ${p.title}`,
+  'missions.refresh': '🔄 새로고침',
+  'missions.claimedToast': (p: { diamonds: number; xp: number; tickets: number }) => `보상을 받았어요! 💎+${p.diamonds} XP+${p.xp} 🎟+${p.tickets}`,
+  'duration.hm': (p: { h: number; m: number }) => (p.h > 0 ? `${p.h}시간 ${p.m}분` : `${p.m}분`),
+  'duration.s': (p: { s: number }) => `${p.s}초`,
+
+  // ---- /golden and flag
+  'golden.status': (p: { flag: string; window: string; now: string; clock: string; participants: number; completions: number; claims: number; claimsManual: number; claimsAuto: number; claimsPayout: number; period: string }) =>
+    `🔥 골든아워 상태\n플래그: ${p.flag}\n시간: ${p.window}\n서버 시각: ${p.now} KST\n시계 점검: ${p.clock}\n\n오늘(${p.period}) 현황\n참여자: ${p.participants}명\n완료: ${p.completions}명\n보상 수령: ${p.claims}건 (수동 ${p.claimsManual} · 자동 ${p.claimsAuto} · 지급 ${p.claimsPayout})`,
+  'golden.noMission': '골든아워 미션이 없습니다.',
+  'golden.noWindow': '시간 설정 없음',
+  'golden.clockOff': '꺼짐 (NTP_SERVERS 미설정, 정상 처리)',
+  'golden.clockHealthy': (p: { checkedAt: string }) => `정상 (마지막 확인 ${p.checkedAt})`,
+  'golden.clockUnhealthy': (p: { failures: number; error: string }) => `⚠️ 비정상: 연속 실패 ${p.failures}회 (${p.error}) — 창이 닫힘`,
+  'flag.confirm': (p: { from: string; to: string }) => `골든아워 플래그를 ${p.from} → ${p.to} 로 바꿀까요?`,
+  'flag.done': (p: { from: string; to: string }) => `골든아워 플래그를 ${p.from} → ${p.to} 로 바꿨습니다. (감사 로그 기록됨)`,
+  'flag.same': (p: { state: string }) => `이미 ${p.state} 상태입니다.`,
+
+  // ---- /golden_time
+  'time.usage': '사용법: /golden_time 21:30 22:30 (KST, 시작과 끝, 자정을 넘기면 23:30 00:30)',
+  'time.badTime': (p: { value: string }) => `"${p.value}" 은(는) 올바른 시각이 아닙니다. 00:00~23:59 사이 HH:MM 으로 입력하세요. (24:00 은 00:00 으로)`,
+  'time.equal': '시작과 끝 시각이 같습니다. 서로 다른 시각을 입력하세요.',
+  'time.confirm': (p: { title: string; from: string; to: string }) => `"${p.title}" 시간을 ${p.from} → ${p.to} (KST) 로 바꿀까요?`,
+  'time.done': (p: { to: string }) => `골든아워 시간을 ${p.to} (KST) 로 바꿨습니다. (감사 로그 기록됨)`,
+
+  // ---- /mission_edit
+  'edit.chooseMission': '어떤 미션을 수정할까요? (/cancel 로 언제든 취소)',
+  'edit.chooseField': (p: { title: string }) => `"${p.title}" 의 어떤 항목을 바꿀까요?`,
+  'edit.field.title': '제목',
+  'edit.field.target': '목표 횟수',
+  'edit.field.diamonds': '💎 다이아',
+  'edit.field.xp': 'XP',
+  'edit.field.tickets': '🎟 티켓',
+  'edit.field.window': '시간(KST)',
+  'edit.field.autoClaim': '자동 지급',
+  'edit.askValue': (p: { field: string; current: string; hint: string }) => `새 ${p.field} 값을 보내 주세요. 현재: ${p.current}\n${p.hint}`,
+  'edit.hint.title': '1~120자',
+  'edit.hint.number': '0 이상의 정수',
+  'edit.hint.target': '1 이상의 정수',
+  'edit.hint.window': '"21:30 22:30" 처럼 시작 끝, 또는 "없음" 으로 시간 제한 해제',
+  'edit.hint.autoClaim': '"on" 또는 "off"',
+  'edit.invalid': (p: { reason: string }) => `올바르지 않은 값입니다: ${p.reason}\n다시 보내 주세요. (/cancel 로 취소)`,
+  'edit.tooManyTries': '잘못된 입력이 너무 많아 수정을 중단했습니다. /mission_edit 로 다시 시작하세요.',
+  'edit.confirm': (p: { title: string; field: string; before: string; after: string }) => `"${p.title}" ${p.field}: ${p.before} → ${p.after}\n적용할까요?`,
+  'edit.done': (p: { title: string }) => `"${p.title}" 을(를) 수정했습니다. (감사 로그 기록됨)`,
+  'edit.useButtons': '위의 버튼 중 하나를 눌러 주세요. (/cancel 로 취소)',
+  'edit.none': '없음',
+
+  // ---- /audit
+  'audit.empty': '감사 로그가 비어 있습니다.',
+  'audit.header': (p: { n: number }) => `🧾 최근 감사 로그 ${p.n}건`,
+
+  // ---- /why
+  'why.usage': '사용법: /why <userId> [YYYY-MM-DD]',
+  'why.badDate': (p: { value: string }) => `"${p.value}" 은(는) 날짜가 아닙니다. YYYY-MM-DD 로 입력하세요.`,
+  'why.header': (p: { userId: number; date: string; window: string; from: string; to: string }) =>
+    `🔎 사용자 ${p.userId} · ${p.date} 골든아워 ${p.window}\n조회 범위 ${p.from} ~ ${p.to} KST`,
+  'why.none': '이 범위에 기록된 행동이 없습니다.',
+  'why.verdict.counted': '✅ 인정',
+  'why.verdict.outside_window': '⏰ 시간 외',
+  'why.verdict.flag_off': '🚫 플래그 꺼짐',
+  'why.verdict.clock_unhealthy': '⚠️ 시계 비정상',
+  'why.verdict.none': '— 판정 없음',
+  'why.replays': (p: { n: number }) => ` (중복 수신 ${p.n}회 무시)`,
+  'why.progress': (p: { progress: number; target: number; status: string }) => `진행: ${p.progress}/${p.target} · 상태 ${p.status}`,
+
+  // ---- /payout
+  'payout.ask': (p: { title: string; period: string }) =>
+    `"${p.title}" (${p.period}) 수동 지급: 사용자 ID 한 열짜리 CSV 파일을 보내 주세요. (헤더 허용, 최대 1MB / 10만 행, /cancel 로 취소)`,
+  'payout.usage': '사용법: /payout [미션키] [YYYY-MM-DD] 후 CSV 파일 전송',
+  'payout.noMission': (p: { key: string }) => `"${p.key}" 미션을 찾을 수 없습니다.`,
+  'payout.notCsv': 'CSV 파일(.csv 또는 text/csv)을 보내 주세요.',
+  'payout.tooBig': '파일이 너무 큽니다 (최대 1MB).',
+  'payout.noPending': '먼저 /payout 을 보내 주세요.',
+  'payout.preview': (p: { title: string; period: string; rows: number; valid: number; toPay: number; alreadyPaid: number; invalid: number; duplicates: number }) =>
+    `📄 수동 지급 미리보기\n미션: ${p.title} (${p.period})\n행: ${p.rows}\n유효: ${p.valid}명\n지급 예정: ${p.toPay}명\n이미 지급됨: ${p.alreadyPaid}명\n잘못된 행: ${p.invalid}\n중복 행: ${p.duplicates}`,
+  'payout.invalidLine': (p: { line: number; value: string }) => `  ${p.line}행: "${p.value}"`,
+  'payout.more': (p: { n: number }) => `  … 외 ${p.n}건`,
+  'payout.confirmButton': (p: { n: number }) => `💸 ${p.n}명 지급`,
+  'payout.nothingToPay': '지급할 사용자가 없습니다.',
+  'payout.done': (p: { batchId: number; paid: number; alreadyPaid: number; invalid: number }) =>
+    `✅ 지급 완료 (배치 #${p.batchId})\n지급: ${p.paid}명\n이미 지급됨: ${p.alreadyPaid}명\n잘못된 행: ${p.invalid}`,
+  'payout.changed': '파일 내용이 미리보기와 다릅니다. 다시 보내 주세요.',
+};
+
+export type Messages = typeof ko;

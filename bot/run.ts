@@ -1,0 +1,164 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { Hono } from 'hono';
+import { webhookCallback, type Bot } from 'grammy';
+import type { BotCommand } from 'grammy/types';
+import { run, type RunnerHandle } from '@grammyjs/runner';
+import type { Services } from '../core/services.js';
+import type { AuthEnv } from '../webapp/server/auth.js';
+import type { BotContext, BotDeps } from './context.js';
+import { createBot } from './createBot.js';
+import { translate, type Lang } from './i18n.js';
+
+export const WEBHOOK_PATH = '/telegram/webhook';
+export const SECRET_HEADER = 'X-Telegram-Bot-Api-Secret-Token';
+
+export interface BotHandle {
+  bot: Bot<BotContext>;
+  /** webhook mode: adds POST /telegram/webhook to the API app */
+  mount?: (app: Hono<AuthEnv>) => void;
+  stop(): Promise<void>;
+}
+
+const PLAYER_COMMANDS: Record<Lang, BotCommand[]> = {
+  ko: [
+    { command: 'start', description: '시작 · 미션 앱 열기' },
+    { command: 'missions', description: '오늘의 미션과 보상 받기' },
+  ],
+  en: [
+    { command: 'start', description: 'Start · open the mission app' },
+    { command: 'missions', description: "Today's missions and claims" },
+  ],
+};
+const ADMIN_COMMANDS = ['golden', 'golden_on', 'golden_off', 'golden_dry', 'golden_time', 'mission_edit', 'audit', 'report', 'why', 'broadcast_test', 'payout', 'cancel'];
+
+function safeEqual(a: string | undefined, b: string): boolean {
+  if (a === undefined) return false;
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/**
+ * POST /telegram/webhook: the secret header is checked before anything else, so a wrong or
+ * missing `X-Telegram-Bot-Api-Secret-Token` gets 401 and no update is parsed or processed.
+ */
+export function webhookRoute(bot: Bot<BotContext>, secret: string, log?: Services['log']) {
+  // 'return': Telegram gets its 200 after ~9 s even if a long update (a payout) is still running
+  const handle = webhookCallback(bot, 'hono', { secretToken: secret, onTimeout: 'return', timeoutMilliseconds: 9000 });
+  return (app: Hono<AuthEnv>) => {
+    app.post(WEBHOOK_PATH, async (c) => {
+      if (!safeEqual(c.req.header(SECRET_HEADER), secret)) {
+        log?.warn({ ip: c.req.header('x-forwarded-for') }, 'webhook call with a wrong secret');
+        return c.json({ ok: false, error: 'unauthorized' }, 401);
+      }
+      return handle(c);
+    });
+  };
+}
+
+/**
+ * Calls that only decorate the bot (command list, menu button). A failure is logged and retried
+ * later with backoff; it never stops the bot. Returns a cancel function.
+ */
+export function scheduleCosmetics(bot: Bot<BotContext>, s: Services, webappUrl: string, opts: { retryMs?: number; maxAttempts?: number } = {}): () => void {
+  const retryMs = opts.retryMs ?? 60_000;
+  const maxAttempts = opts.maxAttempts ?? 10;
+  let timer: NodeJS.Timeout | null = null;
+  let cancelled = false;
+  const steps: Array<[string, () => Promise<unknown>]> = [
+    ['setMyCommands', () => bot.api.setMyCommands(PLAYER_COMMANDS.ko)],
+    ['setMyCommands(en)', () => bot.api.setMyCommands(PLAYER_COMMANDS.en, { language_code: 'en' })],
+    ...s.config.adminIds.map(
+      (id): [string, () => Promise<unknown>] => [
+        `setMyCommands(admin ${id})`,
+        () =>
+          bot.api.setMyCommands(
+            [...PLAYER_COMMANDS.ko, ...ADMIN_COMMANDS.map((command) => ({ command, description: command.replace(/_/g, ' ') }))],
+            { scope: { type: 'chat', chat_id: id } },
+          ),
+      ],
+    ),
+    ['setChatMenuButton', () => bot.api.setChatMenuButton({ menu_button: { type: 'web_app', text: translate('ko', 'menu.button'), web_app: { url: webappUrl } } })],
+  ];
+  const attempt = async (n: number) => {
+    const failed: typeof steps = [];
+    for (const step of [...steps]) {
+      if (cancelled) return;
+      try {
+        await step[1]();
+        steps.splice(steps.indexOf(step), 1);
+      } catch (err) {
+        failed.push(step);
+        s.log.warn({ err: String(err), call: step[0], attempt: n }, 'cosmetic bot call failed; will retry');
+      }
+    }
+    if (failed.length && n < maxAttempts && !cancelled) {
+      timer = setTimeout(() => void attempt(n + 1), retryMs * Math.min(n, 10));
+      timer.unref();
+    }
+  };
+  void attempt(1);
+  return () => {
+    cancelled = true;
+    if (timer) clearTimeout(timer);
+  };
+}
+
+/**
+ * Starts the bot role: long polling through @grammyjs/runner (default) or a webhook mounted on
+ * the Hono server (BOT_MODE=webhook, WEBHOOK_SECRET required). stop() is graceful (SIGTERM).
+ */
+export async function startBot(s: Services, overrides: Partial<BotDeps> = {}): Promise<BotHandle> {
+  const { config, log } = s;
+  const token = overrides.token ?? config.botToken;
+  if (!token) throw new Error('BOT_TOKEN is required for the bot role');
+  const bot = createBot({ s, token, ...overrides });
+  const webappUrl = overrides.webappUrl ?? config.webappUrl;
+  let cancelCosmetics = () => {};
+
+  if (config.botMode === 'webhook') {
+    const secret = config.webhookSecret!;
+    const url = webhookTarget(config.webhookUrl!);
+    let timer: NodeJS.Timeout | null = null;
+    const register = async (n: number) => {
+      try {
+        await bot.api.setWebhook(url, { secret_token: secret, drop_pending_updates: false });
+        log.info({ url }, 'bot webhook registered');
+        cancelCosmetics = scheduleCosmetics(bot, s, webappUrl);
+      } catch (err) {
+        log.error({ err: String(err), attempt: n }, 'setWebhook failed; retrying');
+        timer = setTimeout(() => void register(n + 1), Math.min(60_000, 2000 * n));
+        timer.unref();
+      }
+    };
+    void register(1);
+    return {
+      bot,
+      mount: webhookRoute(bot, secret, log),
+      async stop() {
+        cancelCosmetics();
+        if (timer) clearTimeout(timer);
+      },
+    };
+  }
+
+  await bot.init();
+  await bot.api.deleteWebhook().catch((err) => log.warn({ err: String(err) }, 'deleteWebhook failed'));
+  const runner: RunnerHandle = run(bot, { runner: { fetch: { allowed_updates: ['message', 'callback_query', 'my_chat_member'] } } });
+  log.info({ username: bot.botInfo.username }, 'bot polling');
+  cancelCosmetics = scheduleCosmetics(bot, s, webappUrl);
+  return {
+    bot,
+    async stop() {
+      cancelCosmetics();
+      if (runner.isRunning()) await runner.stop();
+    },
+  };
+}
+
+/** WEBHOOK_URL may be the public origin or the full hook URL; a bare origin gets /telegram/webhook. */
+export function webhookTarget(webhookUrl: string): string {
+  const u = new URL(webhookUrl);
+  if (u.pathname === '/' || u.pathname === '') u.pathname = WEBHOOK_PATH;
+  return u.toString();
+}
