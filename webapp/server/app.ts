@@ -16,6 +16,7 @@ import { DEV_SIGNER_TOKEN, requireAdmin, signInitData, tmaAuth, type AuthEnv } f
 import { fromDomainError, problem } from './problem.js';
 import { idempotency } from './idempotency.js';
 import { rateLimit } from './rateLimit.js';
+import { reportsRoutes } from './routes/reports.js';
 
 export interface AppOptions {
   /** extra routes (bot webhook, reports, payouts, client assets) mounted by other parts */
@@ -256,6 +257,7 @@ export function createApp(s: Services, opts: AppOptions = {}) {
     });
   }
 
+  reportsRoutes(app, s);
   for (const m of opts.mount ?? []) m(app, s);
   return app;
 }

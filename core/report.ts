@@ -1,0 +1,380 @@
+import { sql, type SQL } from 'drizzle-orm';
+import type { Services } from './services.js';
+import type { Mission } from './missions.js';
+import { DomainError } from './errors.js';
+import { addDays, formatLocal, instantOf, localIso, localParts } from './time.js';
+import { parseTimeOfDay } from './window.js';
+
+/**
+ * The daily report (DESIGN.md §6; plan §11 "일별 집계 리포트", §12.3 impact analysis):
+ * golden-hour missions apart from the rest, vault inflation against the cap, CCU during the
+ * window against the same hours on the previous 7 days, and the deposit conversion of claimers.
+ * Read-only; safe to run on any instance at any time.
+ */
+
+export interface GroupStats {
+  missions: { id: number; logicKey: string; title: string }[];
+  /** distinct users with a counted mission action in the period */
+  participants: number;
+  /** (user, mission) pairs that reached the target in the period */
+  completions: number;
+  claims: { auto: number; manual: number; payout: number };
+  paid: { diamonds: number; xp: number; tickets: number };
+}
+
+export interface CcuDay {
+  date: string;
+  avg: number;
+  peak: number;
+}
+
+export interface DailyReport {
+  date: string;
+  tz: string;
+  /** the golden-hour occurrence that started on `date` (local ISO; both ends inclusive), or null */
+  window: { start: string; end: string } | null;
+  golden: GroupStats;
+  other: GroupStats;
+  vault: { issued: number; goldenIssued: number; cap: number; exceeded: boolean };
+  ccu: { window: { avg: number; peak: number }; previous7: CcuDay[]; ratio: number | null };
+  depositCr: { claimers: number; depositors: number; share: number };
+  perMinute: { minute: string; participants: number; plays: number; claims: number }[];
+}
+
+/** Deposit CR looks this far after each golden-hour claim (plan §12.3). */
+export const DEPOSIT_WINDOW_MS = 2 * 3_600_000;
+const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+
+export function parseReportDate(date: unknown): string {
+  if (typeof date !== 'string' || !DATE_RE.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`)) || new Date(`${date}T00:00:00Z`).toISOString().slice(0, 10) !== date) {
+    throw new DomainError('VALIDATION_FAILED', 'date must be YYYY-MM-DD', { field: 'date' });
+  }
+  return date;
+}
+
+/** The local date a report covers by default: today in the event zone. */
+export const reportDateFor = (nowMs: number, tz: string) => localParts(nowMs, tz).date;
+
+const round2 = (n: number) => Math.round(n * 100) / 100;
+const num = (v: unknown) => Number(v ?? 0);
+const iso = (d: Date | number) => new Date(d).toISOString();
+
+interface DayRange {
+  start: string;
+  end: string;
+}
+
+/**
+ * Rows of `ms` missions that belong to `date`: daily missions by their period key (which for a
+ * windowed mission is the date its occurrence started), others by `timeCol` inside the local day.
+ * The coarse time bound on daily rows only helps the planner use (mission_id, time) indexes.
+ */
+function scope(ms: Mission[], date: string, day: DayRange, timeCol?: string): SQL {
+  if (ms.length === 0) return sql`false`;
+  const col = timeCol ? sql.raw(timeCol) : null;
+  const slackStart = iso(Date.parse(day.start) - 86_400_000);
+  const slackEnd = iso(Date.parse(day.end) + 86_400_000);
+  return sql`(${sql.join(
+    ms.map((m) => {
+      if (m.period === 'daily') {
+        const coarse = col ? sql` and ${col} >= ${slackStart}::timestamptz and ${col} < ${slackEnd}::timestamptz` : sql``;
+        return sql`(mission_id = ${m.id} and period_key = ${date}${coarse})`;
+      }
+      if (!col) return sql`false`;
+      return sql`(mission_id = ${m.id} and ${col} >= ${day.start}::timestamptz and ${col} < ${day.end}::timestamptz)`;
+    }),
+    sql` or `,
+  )})`;
+}
+
+async function groupStats(s: Services, ms: Mission[], date: string, day: DayRange): Promise<GroupStats> {
+  const base: GroupStats = {
+    missions: ms.map((m) => ({ id: m.id, logicKey: m.logicKey, title: m.title })),
+    participants: 0,
+    completions: 0,
+    claims: { auto: 0, manual: 0, payout: 0 },
+    paid: { diamonds: 0, xp: 0, tickets: 0 },
+  };
+  if (ms.length === 0) return base;
+  const db = s.database;
+  const [p] = await db.query<{ n: string | number }>(
+    sql`select count(distinct user_id) as n from mission_actions where verdict = 'counted' and ${scope(ms, date, day, 'received_at')}`,
+  );
+  const [c] = await db.query<{ n: string | number }>(
+    sql`select count(*) as n from user_mission_progress where completed_at is not null and ${scope(ms, date, day, 'completed_at')}`,
+  );
+  const [k] = await db.query<{ auto: string | number; manual: string | number }>(
+    sql`select count(*) filter (where claim_mode = 'auto') as auto, count(*) filter (where claim_mode = 'manual') as manual
+        from user_mission_progress where status = 'claimed' and ${scope(ms, date, day, 'claimed_at')}`,
+  );
+  const paid = await db.query<{ kind: string; total: string | number }>(
+    sql`select kind, sum(amount) as total
+        from reward_ledger where ${scope(ms, date, day, 'created_at')} group by kind`,
+  );
+  const [po] = await db.query<{ n: string | number }>(
+    sql`select count(*) as n from (select distinct user_id, mission_id, period_key from reward_ledger
+        where source = 'payout' and ${scope(ms, date, day, 'created_at')}) x`,
+  );
+  base.participants = num(p?.n);
+  base.completions = num(c?.n);
+  base.claims = { auto: num(k?.auto), manual: num(k?.manual), payout: num(po?.n) };
+  for (const r of paid) if (r.kind === 'diamonds' || r.kind === 'xp' || r.kind === 'tickets') base.paid[r.kind] = num(r.total);
+  return base;
+}
+
+/** Start and inclusive end second of the golden-hour occurrence that starts on `date`. */
+function windowOn(golden: Mission[], date: string, tz: string): { opens: number; lastSecond: number } | null {
+  const w = golden.find((m) => m.active && m.window)?.window ?? golden.find((m) => m.window)?.window;
+  if (!w) return null;
+  const s = parseTimeOfDay(w.start);
+  const e = parseTimeOfDay(w.end);
+  const opens = instantOf(date, s, tz).getTime();
+  const lastSecond = instantOf(s < e ? date : addDays(date, 1), e, tz).getTime();
+  return { opens, lastSecond };
+}
+
+const minuteOf = (ms: number) => Math.floor(ms / 60_000);
+
+/** Distinct active users per minute (activity_minutes) for each [first, last] minute span. */
+async function ccuSpans(s: Services, spans: { first: number; last: number }[]): Promise<Map<number, number>> {
+  if (spans.length === 0) return new Map();
+  const where = sql.join(
+    spans.map((sp) => sql`(minute >= ${iso(sp.first * 60_000)}::timestamptz and minute <= ${iso(sp.last * 60_000)}::timestamptz)`),
+    sql` or `,
+  );
+  const rows = await s.database.query<{ m: string | number; n: string | number }>(
+    sql`select floor(extract(epoch from minute) / 60)::bigint as m, count(*) as n from activity_minutes where ${where} group by 1`,
+  );
+  return new Map(rows.map((r) => [num(r.m), num(r.n)]));
+}
+
+function ccuOf(counts: Map<number, number>, first: number, last: number): { avg: number; peak: number; avgRaw: number } {
+  let total = 0;
+  let peak = 0;
+  for (let m = first; m <= last; m++) {
+    const n = counts.get(m) ?? 0;
+    total += n;
+    if (n > peak) peak = n;
+  }
+  const avgRaw = total / (last - first + 1);
+  return { avg: round2(avgRaw), peak, avgRaw };
+}
+
+export async function dailyReport(s: Services, date: string): Promise<DailyReport> {
+  parseReportDate(date);
+  const tz = s.config.tz;
+  const day: DayRange = { start: iso(instantOf(date, 0, tz)), end: iso(instantOf(addDays(date, 1), 0, tz)) };
+  const all = await s.catalog.all();
+  const goldenMissions = all.filter((m) => m.isGoldenHour);
+  const otherMissions = all.filter((m) => !m.isGoldenHour);
+  const [golden, other] = await Promise.all([groupStats(s, goldenMissions, date, day), groupStats(s, otherMissions, date, day)]);
+
+  // vault inflation watch (plan §12.3): points issued on the local day against the cap
+  const [v] = await s.database.query<{ issued: string | number; golden: string | number }>(
+    sql`select coalesce(sum(points), 0) as issued, coalesce(sum(points) filter (where golden_hour), 0) as golden
+        from vault_earn_events where received_at >= ${day.start}::timestamptz and received_at < ${day.end}::timestamptz`,
+  );
+  const cap = s.config.vaultDailyCap;
+  const vault = { issued: num(v?.issued), goldenIssued: num(v?.golden), cap, exceeded: num(v?.issued) > cap };
+
+  const w = windowOn(goldenMissions, date, tz);
+  const report: DailyReport = {
+    date,
+    tz,
+    window: w ? { start: localIso(w.opens, tz), end: localIso(w.lastSecond, tz) } : null,
+    golden,
+    other,
+    vault,
+    ccu: { window: { avg: 0, peak: 0 }, previous7: [], ratio: null },
+    depositCr: { claimers: 0, depositors: 0, share: 0 },
+    perMinute: [],
+  };
+
+  // deposit CR (plan §12.3): golden claimers with a DEPOSIT within 2 h after a claim
+  if (goldenMissions.length) {
+    const [d] = await s.database.query<{ claimers: string | number; depositors: string | number }>(
+      sql`with c as (
+            select user_id, claimed_at from user_mission_progress
+            where status = 'claimed' and claimed_at is not null and ${scope(goldenMissions, date, day, 'claimed_at')}
+          )
+          select count(distinct c.user_id) as claimers,
+                 count(distinct c.user_id) filter (where exists (
+                   select 1 from actions a where a.user_id = c.user_id and a.type = 'DEPOSIT'
+                     and a.received_at >= c.claimed_at and a.received_at <= c.claimed_at + ${`${DEPOSIT_WINDOW_MS / 1000} seconds`}::interval
+                 )) as depositors
+          from c`,
+    );
+    const claimers = num(d?.claimers);
+    const depositors = num(d?.depositors);
+    report.depositCr = { claimers, depositors, share: claimers ? Math.round((depositors / claimers) * 10_000) / 10_000 : 0 };
+  }
+
+  if (!w) return report;
+
+  // CCU sync (plan §12.3): the window's minutes against the same local hours on the 7 days before
+  const span = (d: string) => {
+    const o = windowOn(goldenMissions, d, tz)!;
+    return { date: d, first: minuteOf(o.opens), last: minuteOf(o.lastSecond) };
+  };
+  const today = span(date);
+  const prev = Array.from({ length: 7 }, (_, i) => span(addDays(date, i - 7)));
+  const counts = await ccuSpans(s, [today, ...prev]);
+  const cur = ccuOf(counts, today.first, today.last);
+  const prevStats = prev.map((p) => ({ date: p.date, ...ccuOf(counts, p.first, p.last) }));
+  const baseline = prevStats.reduce((a, p) => a + p.avgRaw, 0) / prevStats.length;
+  report.ccu = {
+    window: { avg: cur.avg, peak: cur.peak },
+    previous7: prevStats.map((p) => ({ date: p.date, avg: p.avg, peak: p.peak })),
+    ratio: baseline > 0 ? round2(cur.avgRaw / baseline) : null,
+  };
+
+  // minute by minute inside the window, for the admin page's chart
+  const from = iso(today.first * 60_000);
+  const to = iso((today.last + 1) * 60_000);
+  const ids = sql.join(goldenMissions.map((m) => sql`${m.id}`), sql`, `);
+  const [parts, plays, claims] = await Promise.all([
+    s.database.query<{ m: string | number; n: string | number }>(
+      sql`select floor(extract(epoch from received_at) / 60)::bigint as m, count(distinct user_id) as n from mission_actions
+          where verdict = 'counted' and mission_id in (${ids}) and received_at >= ${from}::timestamptz and received_at < ${to}::timestamptz group by 1`,
+    ),
+    s.database.query<{ m: string | number; n: string | number }>(
+      sql`select floor(extract(epoch from received_at) / 60)::bigint as m, count(*) as n from actions
+          where type = 'PLAY_GAME' and received_at >= ${from}::timestamptz and received_at < ${to}::timestamptz group by 1`,
+    ),
+    s.database.query<{ m: string | number; n: string | number }>(
+      sql`select floor(extract(epoch from claimed_at) / 60)::bigint as m, count(*) as n from user_mission_progress
+          where status = 'claimed' and mission_id in (${ids}) and claimed_at >= ${from}::timestamptz and claimed_at < ${to}::timestamptz group by 1`,
+    ),
+  ]);
+  const toMap = (rows: { m: string | number; n: string | number }[]) => new Map(rows.map((r) => [num(r.m), num(r.n)]));
+  const pm = toMap(parts);
+  const pl = toMap(plays);
+  const cl = toMap(claims);
+  for (let m = today.first; m <= today.last; m++) {
+    report.perMinute.push({ minute: formatLocal(m * 60_000, tz, 'HH:mm'), participants: pm.get(m) ?? 0, plays: pl.get(m) ?? 0, claims: cl.get(m) ?? 0 });
+  }
+  return report;
+}
+
+// ---------------------------------------------------------------- rendering
+
+const fmtN = (n: number) => n.toLocaleString('en-US');
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+const hhmmss = (localIsoStr: string) => localIsoStr.slice(11, 19);
+
+const TEXT = {
+  ko: {
+    title: (d: string, tz: string) => `📊 골든아워 일일 리포트 — ${d} (${tz})`,
+    window: (a: string, b: string) => `⏰ 윈도우 ${a}–${b} KST`,
+    noWindow: '⏰ 골든아워 윈도우 없음',
+    golden: '🔥 골든아워 미션',
+    other: '📋 기타 미션',
+    group: (g: GroupStats) =>
+      `• 참여 ${fmtN(g.participants)}명 · 완료 ${fmtN(g.completions)} · 클레임 수동 ${fmtN(g.claims.manual)} / 자동 ${fmtN(g.claims.auto)} / 수동지급 ${fmtN(g.claims.payout)}\n` +
+      `• 지급 💎 ${fmtN(g.paid.diamonds)} · XP ${fmtN(g.paid.xp)} · 🎟 ${fmtN(g.paid.tickets)}`,
+    vault: (v: DailyReport['vault']) =>
+      `🏦 금고 포인트 발행 ${fmtN(v.issued)} (골든아워 ${fmtN(v.goldenIssued)}) / 한도 ${fmtN(v.cap)}` + (v.exceeded ? '\n⚠️ 일일 한도 초과! 배율·보상을 점검하세요.' : ''),
+    ccu: (c: DailyReport['ccu']) =>
+      `👥 CCU(윈도우) 평균 ${c.window.avg} · 최대 ${c.window.peak}` + (c.ratio === null ? ' — 지난 7일 같은 시간대 데이터 없음' : ` — 지난 7일 같은 시간대 대비 ×${c.ratio}`),
+    dep: (d: DailyReport['depositCr']) => `💰 입금 전환율 ${pct(d.share)} (클레임 ${fmtN(d.claimers)}명 중 ${fmtN(d.depositors)}명이 2시간 내 입금)`,
+  },
+  en: {
+    title: (d: string, tz: string) => `📊 Golden Hour daily report — ${d} (${tz})`,
+    window: (a: string, b: string) => `⏰ Window ${a}–${b} KST`,
+    noWindow: '⏰ No golden-hour window',
+    golden: '🔥 Golden-hour missions',
+    other: '📋 Other missions',
+    group: (g: GroupStats) =>
+      `• ${fmtN(g.participants)} participants · ${fmtN(g.completions)} completed · claims manual ${fmtN(g.claims.manual)} / auto ${fmtN(g.claims.auto)} / payout ${fmtN(g.claims.payout)}\n` +
+      `• Paid 💎 ${fmtN(g.paid.diamonds)} · XP ${fmtN(g.paid.xp)} · 🎟 ${fmtN(g.paid.tickets)}`,
+    vault: (v: DailyReport['vault']) =>
+      `🏦 Vault points issued ${fmtN(v.issued)} (golden hour ${fmtN(v.goldenIssued)}) / cap ${fmtN(v.cap)}` + (v.exceeded ? '\n⚠️ Daily cap exceeded! Check multiplier and rewards.' : ''),
+    ccu: (c: DailyReport['ccu']) =>
+      `👥 CCU in window avg ${c.window.avg} · peak ${c.window.peak}` + (c.ratio === null ? ' — no data for the same hours in the last 7 days' : ` — ×${c.ratio} vs the same hours over the last 7 days`),
+    dep: (d: DailyReport['depositCr']) => `💰 Deposit CR ${pct(d.share)} (${fmtN(d.depositors)} of ${fmtN(d.claimers)} claimers deposited within 2 h)`,
+  },
+} as const;
+
+/** Telegram text of a report; Korean first, English when the admin's language is not ko. */
+export function formatReportText(r: DailyReport, lang: string | null | undefined = 'ko'): string {
+  const t = lang && !lang.startsWith('ko') ? TEXT.en : TEXT.ko;
+  return [
+    t.title(r.date, r.tz),
+    r.window ? t.window(hhmmss(r.window.start), hhmmss(r.window.end)) : t.noWindow,
+    '',
+    t.golden,
+    t.group(r.golden),
+    t.other,
+    t.group(r.other),
+    '',
+    t.vault(r.vault),
+    t.ccu(r.ccu),
+    t.dep(r.depositCr),
+  ].join('\n');
+}
+
+const csvCell = (v: unknown) => {
+  const s = v === null || v === undefined ? '' : String(v);
+  return /[",\n\r]/.test(s) || /^[=+\-@]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+};
+
+/**
+ * CSV export: a `section,metric,value` table, a blank line, then the per-minute table.
+ * Cells that a spreadsheet would run as a formula are quoted.
+ */
+export function reportCsv(r: DailyReport): string {
+  const rows: unknown[][] = [['section', 'metric', 'value']];
+  rows.push(['report', 'date', r.date], ['report', 'tz', r.tz], ['report', 'window_start', r.window?.start ?? ''], ['report', 'window_end', r.window?.end ?? '']);
+  for (const [name, g] of [['golden', r.golden], ['other', r.other]] as const) {
+    rows.push([name, 'missions', g.missions.map((m) => m.logicKey).join(' ')]);
+    rows.push([name, 'participants', g.participants], [name, 'completions', g.completions]);
+    rows.push([name, 'claims_auto', g.claims.auto], [name, 'claims_manual', g.claims.manual], [name, 'claims_payout', g.claims.payout]);
+    rows.push([name, 'paid_diamonds', g.paid.diamonds], [name, 'paid_xp', g.paid.xp], [name, 'paid_tickets', g.paid.tickets]);
+  }
+  rows.push(['vault', 'issued', r.vault.issued], ['vault', 'golden_issued', r.vault.goldenIssued], ['vault', 'cap', r.vault.cap], ['vault', 'exceeded', r.vault.exceeded]);
+  rows.push(['ccu', 'window_avg', r.ccu.window.avg], ['ccu', 'window_peak', r.ccu.window.peak], ['ccu', 'ratio', r.ccu.ratio ?? '']);
+  for (const p of r.ccu.previous7) rows.push(['ccu', `avg_${p.date}`, p.avg], ['ccu', `peak_${p.date}`, p.peak]);
+  rows.push(['deposit_cr', 'claimers', r.depositCr.claimers], ['deposit_cr', 'depositors', r.depositCr.depositors], ['deposit_cr', 'share', r.depositCr.share]);
+  rows.push([], ['minute', 'participants', 'plays', 'claims']);
+  for (const m of r.perMinute) rows.push([m.minute, m.participants, m.plays, m.claims]);
+  return rows.map((row) => row.map(csvCell).join(',')).join('\r\n') + '\r\n';
+}
+
+// ---------------------------------------------------------------- delivery
+
+/** The part of grammY's `Api` the report needs (kept narrow so tests can pass a recorder). */
+export interface MessageSender {
+  sendMessage(chatId: number, text: string, other?: Record<string, unknown>): Promise<unknown>;
+}
+
+/**
+ * Sends the day's report to every ADMIN_IDS chat (DESIGN.md §6: posted automatically after the
+ * window closes). The scheduler calls it under its lease, so one instance posts once.
+ * One admin's failure (blocked bot, no chat yet) does not stop the others.
+ */
+export async function postDailyReport(s: Services, api: MessageSender, date: string): Promise<{ sent: number; failed: number; report: DailyReport }> {
+  const report = await dailyReport(s, date);
+  const admins = s.config.adminIds;
+  const langs = new Map<number, string | null>();
+  if (admins.length) {
+    const rows = await s.database.query<{ id: string | number; language_code: string | null }>(
+      sql`select id, language_code from users where id in (${sql.join(admins.map((a) => sql`${a}`), sql`, `)})`,
+    );
+    for (const r of rows) langs.set(num(r.id), r.language_code);
+  }
+  let sent = 0;
+  let failed = 0;
+  for (const id of admins) {
+    try {
+      await api.sendMessage(id, formatReportText(report, langs.get(id) ?? 'ko'));
+      sent++;
+      s.metrics.notification.inc({ kind: 'daily_report', result: 'sent' });
+    } catch (err) {
+      failed++;
+      s.metrics.notification.inc({ kind: 'daily_report', result: 'failed' });
+      s.log.warn({ adminId: id, err: String(err), date }, 'daily report not delivered');
+    }
+  }
+  s.log.info({ date, sent, failed }, 'daily report posted');
+  return { sent, failed, report };
+}
