@@ -1,0 +1,287 @@
+import type { ComponentType } from 'preact';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { ApiError, createApi, type Api, type Me, type Mission, type MissionList, type TimeInfo } from './api';
+import { ClaimIntents, claimMission } from './claim';
+import { langOf, t, type Lang } from './i18n';
+import { goldenOpen, phaseKey, isOpenAt } from './missionState';
+import { ServerClock } from './serverClock';
+import { readLaunchParams, tg } from './telegram';
+import { BottomNav, OpenFromTelegram, Toast, WalletPage, WalletStrip, type Page } from './components/Chrome';
+import { GoldenCard, MissionCard, type ClaimView } from './components/MissionCards';
+
+export interface Session {
+  initData: string;
+  /** DEV_MODE on the server: demo play button, dev clock */
+  devMode: boolean;
+  /** signed by the dev signer outside Telegram: shows the preview ribbon */
+  preview: boolean;
+  lang: Lang;
+}
+
+export interface AdminProps {
+  api: Api;
+  clock: ServerClock;
+  lang: Lang;
+  devMode: boolean;
+  onChanged: () => void;
+}
+
+/** Finds who we are: Telegram launch params, else the dev signer when the server runs DEV_MODE. */
+export async function startSession(win: Window = window, fetchImpl?: typeof fetch): Promise<Session | null> {
+  const lp = readLaunchParams(win);
+  tg.init(lp);
+  const q = new URLSearchParams(win.location.search);
+  const bare = createApi({ auth: () => null, fetch: fetchImpl });
+  let devMode = false;
+  let dev: { initData: string; user: { languageCode?: string } } | null = null;
+  try {
+    const userId = q.get('devUser');
+    dev = await bare.send('POST', '/api/dev/login', { ...(userId ? { userId: Number(userId) } : {}), ...(q.get('lang') ? { languageCode: q.get('lang') } : {}) });
+    devMode = true;
+  } catch (err) {
+    // 403: dev routes exist but a real BOT_TOKEN is set (Telegram signs sessions); 404: no DEV_MODE
+    if (err instanceof ApiError && err.status === 403) devMode = true;
+  }
+  if (lp.initDataRaw) return { initData: lp.initDataRaw, devMode, preview: false, lang: langOf(lp.user?.language_code) };
+  if (dev) return { initData: dev.initData, devMode, preview: true, lang: langOf(dev.user.languageCode) };
+  return null;
+}
+
+type Tab = 'DAILY' | 'WEEKLY' | 'NEW';
+const TAB_OF: Record<string, Tab> = { DAILY: 'DAILY', SPECIAL: 'DAILY', WEEKLY: 'WEEKLY', NEW: 'NEW' };
+
+export interface AppProps {
+  session: Session;
+  fetchImpl?: typeof fetch;
+  /** poll intervals; dev mode polls fast because the dev clock can jump */
+  timeSyncMs?: number;
+  missionPollMs?: number;
+  loadAdmin?: () => Promise<ComponentType<AdminProps>>;
+}
+
+const defaultLoadAdmin = () => import('./admin/AdminPage').then((m) => m.AdminPage);
+
+export function App({ session, fetchImpl, timeSyncMs, missionPollMs, loadAdmin = defaultLoadAdmin }: AppProps) {
+  const { lang, devMode } = session;
+  const api = useMemo(() => createApi({ auth: () => session.initData, fetch: fetchImpl }), [session.initData, fetchImpl]);
+  const clock = useMemo(() => new ServerClock(), []);
+  const intents = useMemo(() => new ClaimIntents(), []);
+  const [me, setMe] = useState<Me | null>(null);
+  const [list, setList] = useState<{ missions: Mission[]; fetchedAt: number } | null>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const [now, setNow] = useState(() => clock.now());
+  const [page, setPage] = useState<Page>('missions');
+  const [tab, setTab] = useState<Tab>('DAILY');
+  const [claims, setClaims] = useState<Record<number, ClaimView>>({});
+  const [toast, setToast] = useState<string | null>(null);
+  const [playing, setPlaying] = useState(false);
+  const [Admin, setAdmin] = useState<ComponentType<AdminProps> | null>(null);
+  const toastChecked = useRef<string | null>(null);
+
+  const syncTime = useCallback(async () => {
+    const sent = Date.now();
+    const ti = await api.get<TimeInfo>('/api/time');
+    clock.sync(ti.serverTime, sent, Date.now(), ti.tz, ti.local);
+    setNow(clock.now());
+  }, [api, clock]);
+
+  const loadMe = useCallback(async () => setMe(await api.get<Me>('/api/me')), [api]);
+
+  const checkToast = useCallback(
+    async (day: string) => {
+      if (toastChecked.current === day) return;
+      toastChecked.current = day;
+      const r = await api.get<{ show: boolean }>('/api/toast/golden').catch(() => ({ show: false }));
+      if (!r.show) return;
+      setToast(t(lang, 'toastGolden'));
+      tg.haptic('warning');
+      void api.send('POST', '/api/toast/golden/seen').catch(() => {});
+    },
+    [api, lang],
+  );
+
+  const retryTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const loadMissions = useCallback(async () => {
+    const r = await api.get<MissionList>('/api/mission');
+    const fetchedAt = Date.parse(r.serverTime);
+    setList({ missions: r.missions, fetchedAt });
+    setLoadError(null);
+    // the server says open for a golden mission: offer the toast (server remembers once a day)
+    const g = r.missions.find((m) => m.isGoldenHour && m.window && m.status !== 'locked' && isOpenAt(m.window, fetchedAt));
+    if (g) void checkToast(g.periodKey);
+    // we flipped a hair before the server did: ask again shortly
+    const lagging = r.missions.some((m) => m.window && m.status === 'locked' && !isOpenAt(m.window, fetchedAt) && isOpenAt(m.window, clock.now()));
+    if (lagging && !retryTimer.current) {
+      retryTimer.current = setTimeout(() => {
+        retryTimer.current = null;
+        void loadMissions().catch(() => {});
+      }, 1500);
+    }
+  }, [api, clock, checkToast]);
+
+  const refreshAll = useCallback(async () => {
+    try {
+      await Promise.all([syncTime(), loadMe(), loadMissions()]);
+    } catch (err) {
+      setLoadError(err instanceof ApiError ? err.code : 'NETWORK');
+    }
+  }, [syncTime, loadMe, loadMissions]);
+
+  useEffect(() => {
+    void refreshAll();
+    const ts = setInterval(() => void syncTime().catch(() => {}), timeSyncMs ?? (devMode ? 3000 : 60_000));
+    const mp = setInterval(() => void loadMissions().catch(() => {}), missionPollMs ?? (devMode ? 4000 : 30_000));
+    const vis = () => document.visibilityState === 'visible' && void refreshAll();
+    document.addEventListener('visibilitychange', vis);
+    return () => {
+      clearInterval(ts);
+      clearInterval(mp);
+      document.removeEventListener('visibilitychange', vis);
+      if (retryTimer.current) clearTimeout(retryTimer.current);
+    };
+  }, [refreshAll, syncTime, loadMissions, timeSyncMs, missionPollMs, devMode]);
+
+  // one tick per server second, aligned to the second so the countdown never drifts
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout>;
+    const tick = () => {
+      const n = clock.now();
+      setNow(n);
+      timer = setTimeout(tick, 1000 - (n % 1000) + 5);
+    };
+    tick();
+    return () => clearTimeout(timer);
+  }, [clock]);
+
+  // a window opened or closed: re-fetch (progress resets, claim becomes possible, toast)
+  const phase = list ? phaseKey(list.missions, now) : '';
+  const lastPhase = useRef<string>('');
+  useEffect(() => {
+    if (!phase) return;
+    if (lastPhase.current && lastPhase.current !== phase) {
+      void loadMissions().catch(() => {});
+      void loadMe().catch(() => {});
+    }
+    lastPhase.current = phase;
+  }, [phase, loadMissions, loadMe]);
+
+  useEffect(() => {
+    if (!toast) return;
+    const h = setTimeout(() => setToast(null), 6000);
+    return () => clearTimeout(h);
+  }, [toast]);
+
+  // Telegram back button: shown on inner pages, returns to missions
+  useEffect(() => {
+    if (page === 'missions') return;
+    return tg.backButton(() => setPage('missions'));
+  }, [page]);
+
+  // the admin page is a separate chunk, fetched only when an admin opens it
+  useEffect(() => {
+    if (page !== 'admin' || Admin) return;
+    void loadAdmin().then((C) => setAdmin(() => C));
+  }, [page, Admin, loadAdmin]);
+
+  const onClaim = useCallback(
+    async (id: number) => {
+      if (claims[id]?.inFlight) return;
+      setClaims((c) => ({ ...c, [id]: { inFlight: true } }));
+      try {
+        const r = await claimMission(api, intents, id);
+        setClaims((c) => ({ ...c, [id]: { inFlight: false, success: r } }));
+        setMe((m) => (m ? { ...m, ...r.balances, stamps: Math.floor(r.balances.xp / 500) } : m));
+        setList((l) => (l ? { ...l, missions: l.missions.map((m) => (m.id === id ? { ...m, status: 'claimed', progress: m.target } : m)) } : l));
+        tg.haptic('success');
+        void loadMissions().catch(() => {});
+      } catch (err) {
+        const e = err instanceof ApiError ? err : new ApiError(0, 'NETWORK');
+        const retryAt = e.extra.retryAfterS ? Date.now() + e.extra.retryAfterS * 1000 : undefined;
+        setClaims((c) => ({ ...c, [id]: { inFlight: false, error: { code: e.code, retryAfterS: e.extra.retryAfterS, retryAt } } }));
+        tg.haptic('error');
+        if (e.code === 'ALREADY_CLAIMED' || e.code === 'OUTSIDE_WINDOW' || e.code === 'NOT_COMPLETED' || e.code === 'MISSION_NOT_FOUND') void loadMissions().catch(() => {});
+      }
+    },
+    [api, intents, claims, loadMissions],
+  );
+
+  const onPlay = useCallback(async () => {
+    setPlaying(true);
+    try {
+      await api.send('POST', '/api/dev/play');
+      // the queue consumer applies it asynchronously: look again shortly
+      for (const ms of [250, 700, 1500]) setTimeout(() => void loadMissions().catch(() => {}), ms);
+      setTimeout(() => void loadMe().catch(() => {}), 1500);
+    } finally {
+      setPlaying(false);
+    }
+  }, [api, loadMissions, loadMe]);
+
+  const missions = list?.missions ?? [];
+  const golden = missions.filter((m) => m.isGoldenHour);
+  const others = missions.filter((m) => !m.isGoldenHour && (TAB_OF[m.category] ?? 'DAILY') === tab);
+  const hot = list ? goldenOpen(missions, now, list.fetchedAt) : false;
+  const fetchedAt = list?.fetchedAt ?? now;
+
+  return (
+    <div class="app">
+      {session.preview && (
+        <div class="ribbon" data-testid="preview-ribbon">
+          {t(lang, 'preview')}
+        </div>
+      )}
+      <Toast text={toast} />
+      <header class="top">
+        <h1>
+          {page !== 'missions' && (
+            <button type="button" class="back" onClick={() => setPage('missions')} aria-label={t(lang, 'back')}>
+              ‹
+            </button>
+          )}
+          ✨ {t(lang, 'appTitle')}
+        </h1>
+        <WalletStrip me={me} lang={lang} />
+      </header>
+      <main class="content">
+        {page === 'missions' && (
+          <>
+            <div class="tabs" role="tablist">
+              {(['DAILY', 'WEEKLY', 'NEW'] as const).map((k) => (
+                <button type="button" role="tab" key={k} aria-selected={tab === k} class={tab === k ? 'on' : ''} onClick={() => setTab(k)}>
+                  {t(lang, k === 'DAILY' ? 'tabDaily' : k === 'WEEKLY' ? 'tabWeekly' : 'tabNew')}
+                </button>
+              ))}
+            </div>
+            {!list && !loadError && <p class="hint center">{t(lang, 'loading')}</p>}
+            {loadError && !list && (
+              <p class="claim-err center" role="alert">
+                {t(lang, 'loadFailed')}: {loadError}
+              </p>
+            )}
+            {golden.map((m) => (
+              <GoldenCard key={m.id} m={m} now={now} fetchedAt={fetchedAt} lang={lang} claim={claims[m.id]} onClaim={onClaim} />
+            ))}
+            {devMode && list && (
+              <button type="button" class="btn play" disabled={playing} onClick={onPlay} data-testid="play-round">
+                {playing ? t(lang, 'playing') : t(lang, 'playRound')}
+              </button>
+            )}
+            {others.map((m) => (
+              <MissionCard key={m.id} m={m} now={now} fetchedAt={fetchedAt} lang={lang} claim={claims[m.id]} onClaim={onClaim} />
+            ))}
+            {list && others.length === 0 && <p class="hint center">{t(lang, 'noMissions')}</p>}
+          </>
+        )}
+        {page === 'wallet' && <WalletPage me={me} lang={lang} />}
+        {page === 'admin' &&
+          (Admin ? (
+            <Admin api={api} clock={clock} lang={lang} devMode={devMode} onChanged={() => void refreshAll()} />
+          ) : (
+            <p class="hint center">{t(lang, 'adminLoading')}</p>
+          ))}
+      </main>
+      <BottomNav page={page} onPage={setPage} hot={hot} isAdmin={Boolean(me?.isAdmin)} lang={lang} />
+    </div>
+  );
+}
+

@@ -1,0 +1,427 @@
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import { ApiError } from '../api';
+import type { AdminProps } from '../App';
+import { errorMessage, type Lang } from '../i18n';
+import { formatZoned, shortTime, zonedDate } from '../serverClock';
+import { BarChart, LineChart } from './Charts';
+import { fieldOf, toForm, toPatch, validateForm, type AdminMission, type FormErrors, type FormValues } from './form';
+import './admin.css';
+
+/** Admin page (plan §4, §9.2): a separate chunk, loaded only when an admin opens it. */
+const L = (lang: Lang, ko: string, en: string) => (lang === 'ko' ? ko : en);
+
+type FlagState = 'off' | 'dry_run' | 'on';
+
+interface AuditEntry {
+  id: number;
+  actorId: number;
+  action: string;
+  missionId: number | null;
+  before: unknown;
+  after: unknown;
+  requestedAt: string;
+}
+
+interface Totals {
+  participants: number;
+  completions: number;
+  claims: { auto: number; manual: number; payout: number };
+  paid: { diamonds: number; xp: number; tickets: number };
+}
+
+export interface DailyReport {
+  date: string;
+  tz: string;
+  window?: unknown;
+  golden: Totals;
+  other?: Totals;
+  vault?: { issued: number; cap: number; exceeded: boolean; goldenIssued: number };
+  ccu?: { window: { avg: number; peak: number }; previous7: Array<{ date: string; avg: number; peak: number }>; ratio: number | null };
+  depositCr?: { claimers: number; depositors: number; share: number | null };
+  perMinute?: Array<{ minute: string; participants: number; plays: number; claims: number }>;
+}
+
+export function AdminPage({ api, clock, lang, devMode, onChanged }: AdminProps) {
+  const [now, setNow] = useState(clock.now());
+  useEffect(() => {
+    const h = setInterval(() => setNow(clock.now()), 1000);
+    return () => clearInterval(h);
+  }, [clock]);
+  const [missions, setMissions] = useState<AdminMission[] | null>(null);
+  const [editing, setEditing] = useState<AdminMission | null>(null);
+  const [auditKey, setAuditKey] = useState(0);
+  const [error, setError] = useState<string | null>(null);
+
+  const loadMissions = useCallback(async () => {
+    try {
+      const r = await api.get<{ missions: AdminMission[] }>('/api/admin/missions');
+      setMissions(r.missions);
+    } catch (err) {
+      setError(err instanceof ApiError ? errorMessage(lang, err.code) : String(err));
+    }
+  }, [api, lang]);
+  useEffect(() => void loadMissions(), [loadMissions]);
+
+  const changed = () => {
+    void loadMissions();
+    setAuditKey((k) => k + 1);
+    onChanged();
+  };
+
+  return (
+    <div class="admin" data-testid="admin-page">
+      <div class="server-time" data-testid="admin-server-time">
+        🕒 {L(lang, '서버 시각', 'Server time')} ({clock.tz === 'Asia/Seoul' ? 'KST' : clock.tz}) <b>{formatZoned(now, clock.tz)}</b>
+      </div>
+      {error && <p class="claim-err">{error}</p>}
+      {devMode && <DevClock api={api} clock={clock} lang={lang} onSet={changed} />}
+      <FlagSwitch api={api} lang={lang} onChanged={changed} />
+      <section class="card plain">
+        <h2>{L(lang, '미션 관리', 'Missions')}</h2>
+        <div class="table-wrap">
+          <table class="missions-table" data-testid="admin-missions">
+            <thead>
+              <tr>
+                <th>ID</th>
+                <th>{L(lang, '제목', 'Title')}</th>
+                <th>{L(lang, '목표', 'Target')}</th>
+                <th>{L(lang, '보상', 'Rewards')}</th>
+                <th>{L(lang, '시작 시각', 'Start')}</th>
+                <th>{L(lang, '종료 시각', 'End')}</th>
+                <th>{L(lang, '자동 지급', 'Auto')}</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {(missions ?? []).map((m) => (
+                <tr key={m.id} class={editing?.id === m.id ? 'sel' : ''}>
+                  <td>{m.id}</td>
+                  <td>
+                    {m.title}
+                    {!m.active && <small> ({L(lang, '비활성', 'inactive')})</small>}
+                  </td>
+                  <td>{m.target}</td>
+                  <td class="nowrap">
+                    💎{m.rewards.diamonds} · XP{m.rewards.xp} · 🎟️{m.rewards.tickets}
+                  </td>
+                  <td data-testid={`start-${m.logicKey}`}>{m.startTime ?? '—'}</td>
+                  <td data-testid={`end-${m.logicKey}`}>{m.endTime ?? '—'}</td>
+                  <td>{m.autoClaim ? '✅' : '—'}</td>
+                  <td>
+                    <button type="button" class="btn small" onClick={() => setEditing(m)} data-testid={`edit-${m.logicKey}`}>
+                      {L(lang, '수정', 'Edit')}
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </section>
+      {editing && (
+        <MissionForm
+          key={editing.id}
+          api={api}
+          lang={lang}
+          mission={editing}
+          onSaved={() => {
+            setEditing(null);
+            changed();
+          }}
+          onCancel={() => setEditing(null)}
+        />
+      )}
+      <Report api={api} lang={lang} date={zonedDate(now, clock.tz)} />
+      <Audit api={api} lang={lang} tz={clock.tz} refreshKey={auditKey} />
+    </div>
+  );
+}
+
+function DevClock({ api, clock, lang, onSet }: { api: AdminProps['api']; clock: AdminProps['clock']; lang: Lang; onSet: () => void }) {
+  const [time, setTime] = useState('21:29:50');
+  const [msg, setMsg] = useState<string | null>(null);
+  const set = async () => {
+    const hms = /^\d\d:\d\d$/.test(time) ? `${time}:00` : time;
+    const date = zonedDate(clock.now(), clock.tz);
+    try {
+      await api.send('PUT', '/api/dev/clock', { now: `${date}T${hms}${clock.zoneOffset}` });
+      setMsg(L(lang, `${date} ${hms} 로 설정했어요`, `Set to ${date} ${hms}`));
+      onSet();
+    } catch (err) {
+      setMsg(err instanceof ApiError ? errorMessage(lang, err.code) : String(err));
+    }
+  };
+  return (
+    <section class="card plain dev">
+      <h2>🧪 {L(lang, '개발용 서버 시계', 'Dev server clock')}</h2>
+      <div class="row">
+        <input type="time" step={1} value={time} onInput={(e) => setTime((e.target as HTMLInputElement).value)} aria-label="dev clock" />
+        <button type="button" class="btn small" onClick={set}>
+          {L(lang, '오늘 이 시각으로', 'Jump to today at')}
+        </button>
+      </div>
+      {msg && <p class="hint">{msg}</p>}
+    </section>
+  );
+}
+
+const FLAG_LABEL: Record<FlagState, [string, string]> = { off: ['끄기', 'Off'], dry_run: ['드라이런', 'Dry run'], on: ['켜기', 'On'] };
+
+function FlagSwitch({ api, lang, onChanged }: { api: AdminProps['api']; lang: Lang; onChanged: () => void }) {
+  const [state, setState] = useState<FlagState | null>(null);
+  const [pending, setPending] = useState<FlagState | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [msg, setMsg] = useState<string | null>(null);
+  useEffect(() => {
+    void api.get<{ state: FlagState }>('/api/admin/flags/golden-hour').then((r) => setState(r.state), () => setMsg('!'));
+  }, [api]);
+  const confirm = async () => {
+    if (!pending) return;
+    setBusy(true);
+    try {
+      const r = await api.send<{ state: FlagState }>('PUT', '/api/admin/flags/golden-hour', { state: pending });
+      setState(r.state);
+      setMsg(L(lang, '변경했어요', 'Changed'));
+      onChanged();
+    } catch (err) {
+      setMsg(err instanceof ApiError ? errorMessage(lang, err.code) : String(err));
+    } finally {
+      setBusy(false);
+      setPending(null);
+    }
+  };
+  const label = (s: FlagState) => L(lang, ...FLAG_LABEL[s]);
+  return (
+    <section class="card plain">
+      <h2>⚡ {L(lang, '골든아워 플래그', 'Golden-hour flag')}</h2>
+      <div class="segmented" role="radiogroup" data-testid="flag-switch">
+        {(['off', 'dry_run', 'on'] as const).map((s) => (
+          <button type="button" role="radio" aria-checked={state === s} key={s} class={state === s ? `on flag-${s}` : ''} disabled={busy} onClick={() => s !== state && setPending(s)}>
+            {label(s)}
+          </button>
+        ))}
+      </div>
+      {pending && (
+        <div class="confirm" role="alertdialog" data-testid="flag-confirm">
+          <p>{L(lang, `골든아워 플래그를 “${label(pending)}”(으)로 바꿀까요? 모든 플레이어에게 즉시 적용돼요.`, `Switch the golden-hour flag to “${label(pending)}”? It applies to every player at once.`)}</p>
+          <div class="row">
+            <button type="button" class="btn small" onClick={confirm} disabled={busy}>
+              {L(lang, '변경', 'Change')}
+            </button>
+            <button type="button" class="btn small ghost" onClick={() => setPending(null)}>
+              {L(lang, '취소', 'Cancel')}
+            </button>
+          </div>
+        </div>
+      )}
+      {msg && <p class="hint">{msg}</p>}
+    </section>
+  );
+}
+
+export function MissionForm({ api, lang, mission, onSaved, onCancel }: { api: AdminProps['api']; lang: Lang; mission: AdminMission; onSaved: () => void; onCancel: () => void }) {
+  const [v, setV] = useState<FormValues>(() => toForm(mission));
+  const [errors, setErrors] = useState<FormErrors>({});
+  const [saving, setSaving] = useState(false);
+  const [msg, setMsg] = useState<string | null>(null);
+  const set = (k: keyof FormValues) => (e: Event) => {
+    const el = e.target as HTMLInputElement;
+    setV((o) => ({ ...o, [k]: el.type === 'checkbox' ? el.checked : el.value }));
+  };
+  const save = async (e: Event) => {
+    e.preventDefault();
+    const errs = validateForm(v, lang);
+    setErrors(errs);
+    setMsg(null);
+    if (Object.keys(errs).length) return;
+    setSaving(true);
+    try {
+      await api.send('PATCH', `/api/admin/missions/${mission.id}`, toPatch(v));
+      onSaved();
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'VALIDATION_FAILED') {
+        const f = fieldOf(err.extra.field);
+        if (f) setErrors({ [f]: err.detail ?? errorMessage(lang, err.code) });
+        else setMsg(err.detail ?? errorMessage(lang, err.code));
+      } else setMsg(err instanceof ApiError ? errorMessage(lang, err.code) : String(err));
+    } finally {
+      setSaving(false);
+    }
+  };
+  const field = (k: keyof FormValues, label: string, input: preact.JSX.Element) => (
+    <label class={`field${errors[k] ? ' invalid' : ''}`}>
+      <span>{label}</span>
+      {input}
+      {errors[k] && (
+        <small class="field-err" data-testid={`err-${k}`}>
+          {errors[k]}
+        </small>
+      )}
+    </label>
+  );
+  return (
+    <form class="card plain mission-form" onSubmit={save} noValidate data-testid="mission-form">
+      <h2>
+        ✏️ {L(lang, '미션 수정', 'Edit mission')} #{mission.id} <small class="hint">{mission.logicKey}</small>
+      </h2>
+      {field('title', L(lang, '제목', 'Title'), <input name="title" value={v.title} onInput={set('title')} />)}
+      <div class="grid4">
+        {field('target', L(lang, '목표 횟수', 'Target'), <input name="target" inputMode="numeric" value={v.target} onInput={set('target')} />)}
+        {field('diamonds', '💎', <input name="diamonds" inputMode="numeric" value={v.diamonds} onInput={set('diamonds')} />)}
+        {field('xp', 'XP', <input name="xp" inputMode="numeric" value={v.xp} onInput={set('xp')} />)}
+        {field('tickets', '🎟️', <input name="tickets" inputMode="numeric" value={v.tickets} onInput={set('tickets')} />)}
+      </div>
+      <fieldset class="time-box">
+        <legend>{L(lang, '시간 제어', 'Time window')}</legend>
+        <label class="check">
+          <input type="checkbox" name="timed" checked={v.timed} onChange={set('timed')} /> {L(lang, '시간 제한 활성화', 'Limit to a daily window')}
+        </label>
+        {v.timed && (
+          <div class="grid2">
+            {field('startTime', L(lang, '시작 시각 (start_time)', 'Start (start_time)'), <input type="time" step={1} name="startTime" value={v.startTime} onInput={set('startTime')} />)}
+            {field('endTime', L(lang, '종료 시각 (end_time)', 'End (end_time)'), <input type="time" step={1} name="endTime" value={v.endTime} onInput={set('endTime')} />)}
+          </div>
+        )}
+        <p class="hint">{L(lang, 'KST 기준, 양 끝 포함 (22:30:00까지 인정). 시작 > 종료이면 자정을 넘는 창이에요.', 'KST, both ends inclusive (22:30:00 counts). Start after end crosses midnight.')}</p>
+      </fieldset>
+      <label class="check">
+        <input type="checkbox" name="autoClaim" checked={v.autoClaim} onChange={set('autoClaim')} /> {L(lang, '자동 지급 (auto_claim)', 'Auto-claim (auto_claim)')}
+      </label>
+      {msg && (
+        <p class="claim-err" role="alert">
+          {msg}
+        </p>
+      )}
+      <div class="row">
+        <button type="submit" class="btn" disabled={saving} data-testid="save-mission">
+          {saving ? L(lang, '저장 중…', 'Saving…') : L(lang, '저장', 'Save')}
+        </button>
+        <button type="button" class="btn ghost" onClick={onCancel}>
+          {L(lang, '취소', 'Cancel')}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function Audit({ api, lang, tz, refreshKey }: { api: AdminProps['api']; lang: Lang; tz: string; refreshKey: number }) {
+  const [entries, setEntries] = useState<AuditEntry[] | null>(null);
+  useEffect(() => {
+    void api.get<{ entries: AuditEntry[] }>('/api/admin/audit?limit=20').then((r) => setEntries(r.entries), () => setEntries([]));
+  }, [api, refreshKey]);
+  return (
+    <section class="card plain">
+      <h2>📜 {L(lang, '감사 로그', 'Audit log')}</h2>
+      {entries && entries.length === 0 && <p class="hint">{L(lang, '기록이 없어요', 'Nothing yet')}</p>}
+      <ul class="audit" data-testid="audit-list">
+        {(entries ?? []).map((e) => (
+          <li key={e.id}>
+            <span class="hint">{formatZoned(Date.parse(e.requestedAt), tz)}</span> <b>{e.action}</b> {e.missionId !== null && <span>#{e.missionId}</span>} <span class="hint">by {e.actorId}</span>
+            <div class="diff">{diffText(e.before, e.after)}</div>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+export function diffText(before: unknown, after: unknown): string {
+  if (!before || !after || typeof before !== 'object' || typeof after !== 'object') return `${JSON.stringify(before)} → ${JSON.stringify(after)}`;
+  const b = before as Record<string, unknown>;
+  const a = after as Record<string, unknown>;
+  const keys = [...new Set([...Object.keys(b), ...Object.keys(a)])].filter((k) => JSON.stringify(b[k]) !== JSON.stringify(a[k]));
+  return keys.map((k) => `${k}: ${JSON.stringify(b[k])} → ${JSON.stringify(a[k])}`).join(', ') || '—';
+}
+
+function Report({ api, lang, date }: { api: AdminProps['api']; lang: Lang; date: string }) {
+  const [state, setState] = useState<{ report?: DailyReport; missing?: boolean; error?: string } | null>(null);
+  useEffect(() => {
+    let live = true;
+    api.get<DailyReport>(`/api/admin/reports/daily?date=${date}`).then(
+      (report) => live && setState({ report }),
+      (err) => live && setState(err instanceof ApiError && err.status === 404 ? { missing: true } : { error: err instanceof ApiError ? errorMessage(lang, err.code) : String(err) }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [api, date, lang]);
+  return (
+    <section class="card plain" data-testid="report">
+      <h2>
+        📊 {L(lang, '오늘의 리포트', "Today's report")} <small class="hint">{date}</small>
+      </h2>
+      {!state && <p class="hint">…</p>}
+      {state?.missing && <p class="hint">{L(lang, '리포트 API가 아직 준비되지 않았어요 (404). 준비되면 여기에 차트가 표시돼요.', 'The report API is not available yet (404). Charts appear here once it is.')}</p>}
+      {state?.error && <p class="claim-err">{state.error}</p>}
+      {state?.report && <ReportCharts r={state.report} lang={lang} />}
+    </section>
+  );
+}
+
+export function ReportCharts({ r, lang }: { r: DailyReport; lang: Lang }) {
+  const g = r.golden;
+  const per = r.perMinute ?? [];
+  const n = (x: number | null | undefined) => (x ?? 0).toLocaleString('ko-KR');
+  const pct = (x: number | null | undefined) => (x === null || x === undefined ? '—' : `${(x * 100).toFixed(1)}%`);
+  return (
+    <div class="report">
+      <div class="kpis">
+        <div>
+          <small>{L(lang, '참여자', 'Participants')}</small>
+          <b>{n(g.participants)}</b>
+        </div>
+        <div>
+          <small>{L(lang, '달성', 'Completions')}</small>
+          <b>{n(g.completions)}</b>
+        </div>
+        <div>
+          <small>{L(lang, '수령', 'Claims')}</small>
+          <b>{n(g.claims.auto + g.claims.manual + g.claims.payout)}</b>
+        </div>
+        <div>
+          <small>{L(lang, '입금 전환', 'Deposit CR')}</small>
+          <b>{pct(r.depositCr?.share)}</b>
+        </div>
+      </div>
+      {per.length > 0 && (
+        <LineChart
+          title={L(lang, '분당 참여 (골든아워)', 'Per minute during the window')}
+          labels={per.map((p) => p.minute)}
+          series={[
+            { name: L(lang, '참여자', 'participants'), color: '#ffc83d', values: per.map((p) => p.participants) },
+            { name: L(lang, '플레이', 'plays'), color: '#39ff88', values: per.map((p) => p.plays) },
+            { name: L(lang, '수령', 'claims'), color: '#6ab3f3', values: per.map((p) => p.claims) },
+          ]}
+        />
+      )}
+      <BarChart
+        title={L(lang, '수령 방식', 'Claims by path')}
+        items={[
+          { label: L(lang, '수동', 'manual'), value: g.claims.manual, color: '#ffc83d' },
+          { label: L(lang, '자동', 'auto'), value: g.claims.auto, color: '#39ff88' },
+          { label: L(lang, '수동 지급', 'payout'), value: g.claims.payout, color: '#ff8a00' },
+        ]}
+      />
+      <BarChart
+        title={L(lang, '지급량', 'Paid out')}
+        items={[
+          { label: '💎', value: g.paid.diamonds, color: '#6ab3f3' },
+          { label: 'XP', value: g.paid.xp, color: '#b18cff' },
+          { label: '🎟️', value: g.paid.tickets, color: '#ff6b8b' },
+        ]}
+      />
+      {r.ccu && (
+        <BarChart
+          title={L(lang, `동시 접속 피크 (전 7일 대비 ${r.ccu.ratio === null ? '—' : `×${r.ccu.ratio.toFixed(2)}`})`, `Peak CCU vs previous 7 days (${r.ccu.ratio === null ? '—' : `×${r.ccu.ratio.toFixed(2)}`})`)}
+          items={[...r.ccu.previous7.map((d) => ({ label: d.date.slice(5), value: d.peak, color: '#5b6477' })), { label: L(lang, '오늘', 'today'), value: r.ccu.window.peak, color: '#ffc83d' }]}
+        />
+      )}
+      {r.vault && (
+        <p class="hint">
+          🏦 {L(lang, '금고 발행', 'Vault issued')} {n(r.vault.issued)} / {n(r.vault.cap)} {r.vault.exceeded ? '⚠️' : ''} · {L(lang, '골든아워분', 'golden')} {n(r.vault.goldenIssued)}
+        </p>
+      )}
+    </div>
+  );
+}
+
