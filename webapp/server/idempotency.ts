@@ -13,6 +13,12 @@ import type { Metrics } from '../../core/metrics.js';
 export interface IdempotencyOptions {
   store: KeyValueStore;
   ttlS?: number;
+  /**
+   * How long an in-flight marker lives. Short on purpose: a process killed mid-request never
+   * clears its marker, and the client's retry must not be refused for the whole TTL. A retry
+   * after it lapses runs again, which is safe: the database refuses a second payout.
+   */
+  pendingTtlS?: number;
   metrics?: Metrics;
 }
 
@@ -28,6 +34,7 @@ const KEY_RE = /^[\x21-\x7e]{1,255}$/;
 
 export function idempotency(o: IdempotencyOptions): MiddlewareHandler<AuthEnv> {
   const ttl = o.ttlS ?? 600;
+  const pendingTtl = Math.min(o.pendingTtlS ?? 15, ttl);
   return async (c, next) => {
     const key = c.req.header('x-idempotency-key') ?? c.req.header('idempotency-key');
     if (key === undefined || key === '') throw new DomainError('IDEMPOTENCY_KEY_REQUIRED', 'send X-Idempotency-Key (a fresh random value per claim intent)');
@@ -35,7 +42,7 @@ export function idempotency(o: IdempotencyOptions): MiddlewareHandler<AuthEnv> {
     const user = c.get('user');
     const storeKey = `idem:${user.id}:${key}`;
     const fp = `${c.req.method} ${c.req.path}`;
-    const created = await o.store.setIfAbsent(storeKey, JSON.stringify({ state: 'pending', fp } satisfies Stored), ttl);
+    const created = await o.store.setIfAbsent(storeKey, JSON.stringify({ state: 'pending', fp } satisfies Stored), pendingTtl);
     if (!created) {
       const raw = await o.store.get(storeKey);
       const prev: Stored | null = raw ? JSON.parse(raw) : null;
@@ -49,7 +56,7 @@ export function idempotency(o: IdempotencyOptions): MiddlewareHandler<AuthEnv> {
         });
       }
       // expired between the two calls: take it now
-      if (!(await o.store.setIfAbsent(storeKey, JSON.stringify({ state: 'pending', fp } satisfies Stored), ttl))) {
+      if (!(await o.store.setIfAbsent(storeKey, JSON.stringify({ state: 'pending', fp } satisfies Stored), pendingTtl))) {
         throw new DomainError('REQUEST_IN_PROGRESS', 'a request with this key is still in progress', { retryAfterS: 1 });
       }
     }
