@@ -1,0 +1,113 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { Redis } from 'ioredis';
+import pino from 'pino';
+import { createHarness, type Harness } from '../support/harness.js';
+import { TEST_REDIS_URL } from '../support/backend.js';
+import { MemoryEventQueue, RedisStreamQueue } from '../../core/queue.js';
+import type { GameEvent } from '../../core/progress.js';
+
+// The Streams consumer is exercised against a real Redis in both CI passes (the embedded pass
+// has no TEST_REDIS_URL, but the machine's Redis is there): it is the only way to test it.
+const REDIS_URL = TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const log = pino({ level: 'silent' });
+
+let h: Harness;
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0)) await c();
+  await h?.close();
+});
+
+const events = (h: Harness, users: number[], perUser: number, tag: string): GameEvent[] =>
+  users.flatMap((u) => Array.from({ length: perUser }, (_, i) => ({ userId: u, type: 'PLAY_GAME' as const, actionId: `${tag}-${i}`, receivedAt: h.clock.nowMs() })));
+
+async function totals(h: Harness) {
+  const [r] = await h.s.database.query<{ ma: number; counted: number; progress: number; vault: number }>(
+    sql`select (select count(*)::int from mission_actions) as ma,
+               (select count(*)::int from mission_actions where verdict = 'counted') as counted,
+               (select coalesce(sum(progress), 0)::int from user_mission_progress) as progress,
+               (select coalesce(sum(vault_points), 0)::int from balances) as vault`,
+  );
+  return r!;
+}
+
+async function until(cond: () => Promise<boolean>, timeoutMs = 30_000) {
+  const end = performance.now() + timeoutMs;
+  while (!(await cond())) {
+    if (performance.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe('in-process queue', () => {
+  it('a batch that fails mid-way is retried and counted once', async () => {
+    h = await createHarness({ services: { consume: false } });
+    const q = new MemoryEventQueue(100, log);
+    cleanups.push(() => q.stop());
+    let calls = 0;
+    q.startConsumer(async (batch) => {
+      calls++;
+      await h.s.applyBatch(batch);
+      if (calls === 1) throw new Error('crash after commit, before the queue forgot the batch');
+    });
+    await q.enqueue(events(h, [1, 2], 2, 'm'));
+    await q.drain();
+    expect(calls).toBe(2);
+    // 4 plays × 2 matching missions, each (user, mission, action) once
+    // 21:31 is inside the golden window: 20 vault points per play
+    expect(await totals(h)).toEqual({ ma: 8, counted: 8, progress: 8, vault: 4 * 20 });
+  });
+});
+
+describe('Redis Streams consumer group', () => {
+  it('a consumer killed mid-batch (after commit, before XACK) and one killed before applying: the entries are reclaimed with no loss and no double count', async () => {
+    h = await createHarness({ services: { consume: false } });
+    const prefix = `${h.backend.redisPrefix}q:`;
+    const opts = { redisUrl: REDIS_URL, prefix, batchSize: 1000, log, claimIdleMs: 300, blockMs: 100 };
+    const a = new RedisStreamQueue({ ...opts, consumerName: 'A' });
+    let seen = 0;
+    a.startConsumer(async (batch) => {
+      seen++;
+      if (seen === 1) await h.s.applyBatch(batch); // first entry: applied, never acknowledged
+      await new Promise(() => {}); // the process "dies" here
+    });
+    await a.enqueue(events(h, [101, 102], 3, 'x'));
+    await until(async () => seen >= 1);
+    // kill A: no more reads, no acks
+    (a as unknown as { running: boolean }).running = false;
+    (a as unknown as { reader: Redis }).reader.disconnect();
+    // C takes the next entry and dies before applying anything
+    const c = new RedisStreamQueue({ ...opts, consumerName: 'C' });
+    let cSeen = 0;
+    c.startConsumer(async () => {
+      cSeen++;
+      await new Promise(() => {});
+    });
+    await c.enqueue(events(h, [103], 2, 'y'));
+    await until(async () => cSeen >= 1);
+    (c as unknown as { running: boolean }).running = false;
+    (c as unknown as { reader: Redis }).reader.disconnect();
+    expect((await totals(h)).ma).toBe(12); // only A's entry was applied so far
+
+    const b = new RedisStreamQueue({ ...opts, consumerName: 'B' });
+    // A's loop is stuck in its dead handler forever: only its producer connection needs closing
+    cleanups.push(() => b.stop(), () => void (a as unknown as { producer: Redis }).producer.disconnect(), () => void (c as unknown as { producer: Redis }).producer.disconnect());
+    b.startConsumer(async (batch) => void (await h.s.applyBatch(batch)));
+    await b.drain(30_000);
+
+    // 8 plays × 2 missions; progress: golden capped at 3 per user, daily counts all
+    expect(await totals(h)).toEqual({ ma: 16, counted: 16, progress: 3 + 3 + 2 + 3 + 3 + 2, vault: 8 * 20 });
+    const r = new Redis(REDIS_URL);
+    cleanups.push(() => void r.disconnect());
+    const pending = (await r.xpending(`${prefix}events`, 'appliers')) as [number, ...unknown[]];
+    expect(pending[0]).toBe(0);
+  });
+
+  it('enqueue answers SERVICE_UNAVAILABLE when Redis cannot take the events (never accept-and-drop)', async () => {
+    h = await createHarness({ services: { consume: false } });
+    const q = new RedisStreamQueue({ redisUrl: 'redis://127.0.0.1:1', prefix: 'nowhere:', batchSize: 10, log });
+    cleanups.push(() => q.stop());
+    await expect(q.enqueue(events(h, [1], 1, 'z'))).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+  });
+});
