@@ -1,0 +1,163 @@
+import { randomUUID } from 'node:crypto';
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signInitData } from '../../webapp/server/auth.js';
+import { freshBackend, TEST_DATABASE_URL, type Backend } from '../support/backend.js';
+import { PrivateRedis, StartProc, hasRedisServer, waitUntil } from './support/procs.js';
+
+/**
+ * Scale-out (issue #6, DESIGN.md §1): roles as separate OS processes sharing Postgres and Redis.
+ * Only meaningful on real Postgres + Redis, so the multi-process scenarios are registered when
+ * TEST_DATABASE_URL is set; the embedded default (PGlite, which one process owns) is shown to run
+ * every role in one process instead.
+ */
+const BOT_TOKEN = '654321987:scaleout-test-token-abcdefgh';
+const INGEST_TOKEN = 'scaleout-ingest-token';
+const ADMIN_ID = 9001;
+
+const tma = (userId: number) => `tma ${signInitData(BOT_TOKEN, { id: userId, languageCode: 'ko' }, new Date())}`;
+const baseEnv = {
+  NODE_ENV: 'test',
+  DEV_MODE: '0',
+  BOT_TOKEN,
+  BOT_MODE: 'off',
+  INGEST_TOKEN,
+  ADMIN_IDS: String(ADMIN_ID),
+  GOLDEN_HOUR_ENABLED: 'off',
+  PG_POOL_SIZE: '4',
+};
+
+type MissionView = { id: number; logicKey: string; title: string; status: string; progress: number };
+async function missions(base: string, userId: number): Promise<MissionView[]> {
+  const res = await fetch(`${base}/api/mission`, { headers: { authorization: tma(userId) } });
+  if (res.status !== 200) throw new Error(`GET /api/mission ${res.status}: ${await res.text()}`);
+  return ((await res.json()) as { missions: MissionView[] }).missions;
+}
+const send = (base: string, p: string, init: RequestInit & { userId?: number } = {}) =>
+  fetch(`${base}${p}`, {
+    ...init,
+    headers: {
+      ...(init.userId !== undefined ? { authorization: tma(init.userId) } : {}),
+      ...(init.body ? { 'content-type': 'application/json' } : {}),
+      ...(init.headers as Record<string, string> | undefined),
+    },
+  });
+const ingest = (base: string, events: { userId: number; type: string; actionId: string }[]) =>
+  fetch(`${base}/api/events`, { method: 'POST', headers: { authorization: `Bearer ${INGEST_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ events }) });
+const claim = (base: string, userId: number, missionId: number, key: string) =>
+  fetch(`${base}/api/mission/${missionId}/claim`, { method: 'POST', headers: { authorization: tma(userId), 'x-idempotency-key': key } });
+
+/** Polls `probe` on a loop and returns how long it took to become true (ms, wall clock). */
+async function timeUntil(probe: () => Promise<boolean>, limitMs: number): Promise<number> {
+  const t0 = performance.now();
+  await waitUntil('change to propagate', async () => (await probe()) || false, limitMs, 20);
+  return performance.now() - t0;
+}
+
+const multi = Boolean(TEST_DATABASE_URL);
+
+// registered only with real services (a skipped test counts as a failure in CI)
+if (multi) describe('two api processes and one worker on one Postgres + Redis', () => {
+  let backend: Backend;
+  let redis: PrivateRedis | null = null;
+  let api1: StartProc;
+  let api2: StartProc;
+  let worker: StartProc;
+  let sqlc: ReturnType<typeof postgres>;
+
+  beforeAll(async () => {
+    backend = await freshBackend();
+    // the app's Redis prefix is fixed per deployment: give these processes a Redis of their own
+    let redisUrl = backend.redisUrl;
+    if (hasRedisServer()) {
+      redis = await PrivateRedis.start();
+      redisUrl = redis.url;
+    }
+    if (!redisUrl) throw new Error('the scale-out test needs redis-server on PATH or TEST_REDIS_URL');
+    const env = { ...baseEnv, DATABASE_URL: backend.databaseUrl!, REDIS_URL: redisUrl };
+    api1 = await StartProc.start({ ...env, ROLES: 'api' }); // migrates and seeds first
+    [api2, worker] = await Promise.all([StartProc.start({ ...env, ROLES: 'api' }), StartProc.start({ ...env, ROLES: 'worker' })]);
+    sqlc = postgres(backend.databaseUrl!, { max: 2, onnotice: () => {} });
+  }, 240_000);
+
+  afterAll(async () => {
+    await Promise.all([api1?.stop(), api2?.stop(), worker?.stop()]);
+    await sqlc?.end({ timeout: 2 });
+    await redis?.stop();
+    await backend?.dispose();
+  }, 60_000);
+
+  it('a flag change through api #1 changes GET /api/mission on api #2 within a second (both ways)', async () => {
+    const golden = (ms: MissionView[]) => ms.some((m) => m.logicKey === 'golden_hour_play_3');
+    expect(golden(await missions(api2.base, 501))).toBe(false); // warm api #2's flag cache with "off"
+    const on = await send(api1.base, '/api/admin/flags/golden-hour', { method: 'PUT', userId: ADMIN_ID, body: JSON.stringify({ state: 'on' }) });
+    expect(on.status).toBe(200);
+    expect(await timeUntil(async () => golden(await missions(api2.base, 501)), 5_000)).toBeLessThan(1_000);
+    const off = await send(api1.base, '/api/admin/flags/golden-hour', { method: 'PUT', userId: ADMIN_ID, body: JSON.stringify({ state: 'off' }) });
+    expect(off.status).toBe(200);
+    expect(await timeUntil(async () => !golden(await missions(api2.base, 501)), 5_000)).toBeLessThan(1_000);
+    // and the flag gauge on api #2 follows
+    const metrics = await (await fetch(`${api2.base}/metrics`)).text();
+    expect(metrics).toMatch(/golden_hour_flag_state\{state="off"\} 1/);
+  });
+
+  it('a mission edit through api #1 drops the 60-s mission cache on api #2 at once', async () => {
+    const before = (await missions(api2.base, 502)).find((m) => m.logicKey === 'daily_play_10')!; // cached for 60 s now
+    const title = `게임 10회 플레이 (edited ${randomUUID().slice(0, 8)})`;
+    const res = await send(api1.base, `/api/admin/missions/${before.id}`, { method: 'PATCH', userId: ADMIN_ID, body: JSON.stringify({ title }) });
+    expect(res.status).toBe(200);
+    const took = await timeUntil(async () => (await missions(api2.base, 502)).find((m) => m.id === before.id)?.title === title, 10_000);
+    expect(took).toBeLessThan(1_000); // far below the 60-s TTL: invalidated through Redis pub/sub
+  });
+
+  it('plays ingested through either api are applied by the worker, and claims through either api pay exactly once', async () => {
+    const user = 601;
+    const daily = (await missions(api1.base, user)).find((m) => m.logicKey === 'daily_play_10')!;
+    const plays = Array.from({ length: 10 }, (_, i) => ({ userId: user, type: 'PLAY_GAME', actionId: `so-${i}` }));
+    expect((await ingest(api1.base, plays.slice(0, 5))).status).toBe(202);
+    expect((await ingest(api2.base, plays.slice(5))).status).toBe(202);
+    expect((await ingest(api2.base, plays.slice(0, 3))).status).toBe(202); // replays through the other api
+    await waitUntil('the worker to complete the daily mission', async () => (await missions(api2.base, user)).find((m) => m.id === daily.id)?.status === 'completed', 60_000, 200);
+
+    const keys = Array.from({ length: 10 }, () => randomUUID());
+    const res = await Promise.all(keys.map((k, i) => claim(i % 2 ? api1.base : api2.base, user, daily.id, k)));
+    const bodies = await Promise.all(res.map(async (r) => ({ status: r.status, body: (await r.json()) as { code?: string } })));
+    const winners = bodies.map((b, i) => ({ ...b, key: keys[i]!, api: i % 2 ? api1 : api2 })).filter((b) => b.status === 200);
+    expect(winners).toHaveLength(1);
+    for (const b of bodies.filter((b) => b.status !== 200)) expect(b).toMatchObject({ status: 409, body: { code: 'ALREADY_CLAIMED' } });
+
+    // the winning key replayed on the OTHER api answers from the shared idempotency store
+    const other = winners[0]!.api === api1 ? api2 : api1;
+    const replay = await claim(other.base, user, daily.id, winners[0]!.key);
+    expect(replay.status).toBe(200);
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+
+    for (const api of [api1, api2]) {
+      const me = (await (await send(api.base, '/api/me', { userId: user })).json()) as { diamonds: number };
+      expect(me.diamonds).toBe(50);
+    }
+    const ledger = await sqlc`select kind, amount from reward_ledger where user_id = ${user} and mission_id = ${daily.id}`;
+    expect(ledger.map((r) => [r.kind, Number(r.amount)])).toEqual([['diamonds', 50]]);
+    const counted = await sqlc`select count(*)::int as n from mission_actions where user_id = ${user} and mission_id = ${daily.id} and verdict = 'counted'`;
+    expect(counted[0]!.n).toBe(10);
+  });
+});
+
+describe('embedded default (no DATABASE_URL / REDIS_URL)', () => {
+  let app: StartProc;
+  beforeAll(async () => {
+    // PGlite belongs to one process, so the embedded default runs api, bot and worker together
+    app = await StartProc.start({ ...baseEnv, DATA_DIR: 'memory://', GOLDEN_HOUR_ENABLED: 'on' });
+  }, 120_000);
+  afterAll(async () => app?.stop(), 30_000);
+
+  it('runs every role in one process: the API ingests, the in-process worker applies, the same process serves the result', async () => {
+    const start = app.logs.find((l) => l.includes('golden hour starting'))!;
+    expect(JSON.parse(start)).toMatchObject({ roles: ['api', 'bot', 'worker'], database: 'pglite', redis: false });
+    const user = 701;
+    expect((await ingest(app.base, Array.from({ length: 4 }, (_, i) => ({ userId: user, type: 'PLAY_GAME', actionId: `emb-${i}` })))).status).toBe(202);
+    await waitUntil('in-process worker applies the plays', async () => (await missions(app.base, user)).find((m) => m.logicKey === 'daily_play_10')?.progress === 4, 30_000, 100);
+    const metrics = await (await fetch(`${app.base}/metrics`)).text();
+    expect(metrics).toMatch(/events_processed_total 4/);
+  });
+});
