@@ -149,6 +149,8 @@ const schema = z
     CONSUMER_BATCH: int(2000, 1, 50_000),
     PG_POOL_SIZE: int(16, 1, 500),
     REMINDER_MINUTES_BEFORE_END: int(30, 0, 1440),
+    // a crashed worker's unacknowledged queue entries are taken over after this idle time (XAUTOCLAIM)
+    QUEUE_CLAIM_IDLE_MS: int(30_000, 100, 3_600_000),
   })
   .superRefine((c, ctx) => {
     if (c.DEV_MODE && c.NODE_ENV === 'production') {
@@ -206,6 +208,7 @@ function toConfig(e: z.output<typeof schema>) {
     consumerBatch: e.CONSUMER_BATCH,
     pgPoolSize: e.PG_POOL_SIZE,
     reminderMinutesBeforeEnd: e.REMINDER_MINUTES_BEFORE_END,
+    queueClaimIdleMs: e.QUEUE_CLAIM_IDLE_MS,
   };
 }
 

@@ -54,7 +54,7 @@ export async function createServices(o: ServicesOptions) {
   activity.start();
 
   const queue: EventQueue = config.redisUrl
-    ? new RedisStreamQueue({ redisUrl: config.redisUrl, prefix: stores.prefix, batchSize: config.consumerBatch, log, claimIdleMs: o.queueClaimIdleMs })
+    ? new RedisStreamQueue({ redisUrl: config.redisUrl, prefix: stores.prefix, batchSize: config.consumerBatch, log, claimIdleMs: o.queueClaimIdleMs ?? config.queueClaimIdleMs })
     : new MemoryEventQueue(config.consumerBatch, log);
 
   const decideContext = async () => ({
