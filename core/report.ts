@@ -52,8 +52,19 @@ export function parseReportDate(date: unknown): string {
   return date;
 }
 
-/** The local date a report covers by default: today in the event zone. */
+/** The local date of an instant in the event zone. */
 export const reportDateFor = (nowMs: number, tz: string) => localParts(nowMs, tz).date;
+
+/**
+ * The date a report covers when none is given: the latest golden-hour occurrence that has
+ * started (before today's window opens, that is yesterday's), or today without a window.
+ */
+export async function defaultReportDate(s: Pick<Services, 'clock' | 'config' | 'catalog'>): Promise<string> {
+  const now = s.clock.nowMs();
+  const today = reportDateFor(now, s.config.tz);
+  const w = windowOn((await s.catalog.all()).filter((m) => m.isGoldenHour), today, s.config.tz);
+  return w && now < w.opens ? addDays(today, -1) : today;
+}
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
 const num = (v: unknown) => Number(v ?? 0);

@@ -1,16 +1,16 @@
 import type { Hono } from 'hono';
 import type { Services } from '../../../core/services.js';
-import { dailyReport, parseReportDate, reportCsv, reportDateFor } from '../../../core/report.js';
+import { dailyReport, defaultReportDate, parseReportDate, reportCsv } from '../../../core/report.js';
 import type { AuthEnv } from '../auth.js';
 
 /**
  * GET /api/admin/reports/daily?date=YYYY-MM-DD[&format=csv] (DESIGN.md §4, §6). Admin auth is
- * applied to /api/admin/* in createApp. Without `date`, today's local date in EVENT_TZ.
+ * applied to /api/admin/* in createApp. Without `date`: the latest golden hour that has started.
  */
 export function reportsRoutes(app: Hono<AuthEnv>, s: Services) {
   app.get('/api/admin/reports/daily', async (c) => {
     const q = c.req.query('date');
-    const date = q === undefined || q === '' ? reportDateFor(s.clock.nowMs(), s.config.tz) : parseReportDate(q);
+    const date = q === undefined || q === '' ? await defaultReportDate(s) : parseReportDate(q);
     const report = await dailyReport(s, date);
     if (c.req.query('format') === 'csv') {
       return c.body(reportCsv(report), 200, {
