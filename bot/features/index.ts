@@ -2,6 +2,9 @@ import type { Middleware } from 'grammy';
 import type { BotContext, BotDeps, DownloadFile } from '../context.js';
 import { welcomeFeature } from './welcome.js';
 import { missionsFeature } from './missions.js';
+import { adminFeature } from './admin.js';
+import { missionEditFeature } from './missionEdit.js';
+import { payoutFeature } from './payout.js';
 import { reportFeature } from './report.js';
 
 /** What a feature gets when the bot is built (the bot's deps with defaults filled in). */
@@ -21,4 +24,4 @@ export type Feature = (deps: FeatureDeps) => Middleware<BotContext>;
  * `isAdmin` and call `refuse` from ../filters.ts for everyone else.
  * missionEdit comes before admin because it owns /cancel and the active conversation.
  */
-export const features: Feature[] = [welcomeFeature, missionsFeature, reportFeature];
+export const features: Feature[] = [welcomeFeature, missionEditFeature, payoutFeature, missionsFeature, adminFeature, reportFeature];

@@ -16,7 +16,9 @@ import { DEV_SIGNER_TOKEN, requireAdmin, signInitData, tmaAuth, type AuthEnv } f
 import { fromDomainError, problem } from './problem.js';
 import { idempotency } from './idempotency.js';
 import { rateLimit } from './rateLimit.js';
+import { toastRoutes } from './routes/toast.js';
 import { reportsRoutes } from './routes/reports.js';
+import { payoutsRoutes } from './routes/payouts.js';
 
 export interface AppOptions {
   /** extra routes (bot webhook, reports, payouts, client assets) mounted by other parts */
@@ -84,13 +86,13 @@ export function createApp(s: Services, opts: AppOptions = {}) {
     }),
   );
   app.use('/api/*', cors({ origin: webOrigin, allowHeaders: ['Authorization', 'Content-Type', 'X-Idempotency-Key', 'Idempotency-Key'], maxAge: 600 }));
-  app.use(
-    '/api/*',
-    bodyLimit({
-      maxSize: config.bodyLimitBytes,
-      onError: (c) => problem(c, 'PAYLOAD_TOO_LARGE', `request body over ${config.bodyLimitBytes} bytes`),
-    }),
-  );
+  const limitBody = bodyLimit({
+    maxSize: config.bodyLimitBytes,
+    onError: (c) => problem(c, 'PAYLOAD_TOO_LARGE', `request body over ${config.bodyLimitBytes} bytes`),
+  });
+  // GET/HEAD never carry a body here (bodyLimit would pass them anyway), but asking makes
+  // @hono/node-server build a full Request per read: skip it on the hot GET routes (docs/performance.md)
+  app.use('/api/*', (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)));
 
   app.onError((err, c) => {
     if (isDomainError(err)) return fromDomainError(c, err);
@@ -257,7 +259,9 @@ export function createApp(s: Services, opts: AppOptions = {}) {
     });
   }
 
+  toastRoutes(app, s);
   reportsRoutes(app, s);
+  payoutsRoutes(app, s);
   for (const m of opts.mount ?? []) m(app, s);
   return app;
 }

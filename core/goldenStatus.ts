@@ -1,0 +1,50 @@
+import { sql } from 'drizzle-orm';
+import type { Database } from '../db/connection.js';
+import type { Mission } from './missions.js';
+import { periodKey } from './window.js';
+
+export interface GoldenCounts {
+  missionId: number;
+  periodKey: string;
+  /** distinct users with at least one counted play this period */
+  participants: number;
+  /** users who reached the target (completed or claimed; payouts excluded) */
+  completions: number;
+  claims: number;
+  claimsByMode: { manual: number; auto: number; payout: number };
+}
+
+/** The golden-hour mission admins mean by default: the first active golden one, else any golden one. */
+export function goldenMission(list: Mission[]): Mission | undefined {
+  return list.find((m) => m.isGoldenHour && m.active) ?? list.find((m) => m.isGoldenHour);
+}
+
+/**
+ * Today's counts for /golden (plan §10): from the evidence (mission_actions) and progress rows of
+ * the current period of the mission, so they agree with what players see.
+ */
+export async function goldenCounts(database: Database, m: Mission, nowMs: number, tz: string): Promise<GoldenCounts> {
+  const p = periodKey(m, nowMs, tz);
+  const [a] = await database.query<{ n: string | number }>(
+    sql`select count(distinct user_id) as n from mission_actions where mission_id = ${m.id} and period_key = ${p} and verdict = 'counted'`,
+  );
+  const rows = await database.query<{ status: string; claim_mode: string | null; n: string | number }>(
+    sql`select status, claim_mode, count(*) as n from user_mission_progress
+        where mission_id = ${m.id} and period_key = ${p} and status in ('completed', 'claimed')
+        group by status, claim_mode`,
+  );
+  const byMode = { manual: 0, auto: 0, payout: 0 };
+  let completions = 0;
+  let claims = 0;
+  for (const r of rows) {
+    const n = Number(r.n);
+    // a manual payout is a remedy, not a completion
+    if (r.claim_mode !== 'payout') completions += n;
+    if (r.status !== 'claimed') continue;
+    claims += n;
+    if (r.claim_mode === 'payout') byMode.payout += n;
+    else if (r.claim_mode === 'auto') byMode.auto += n;
+    else byMode.manual += n;
+  }
+  return { missionId: m.id, periodKey: p, participants: Number(a?.n ?? 0), completions, claims, claimsByMode: byMode };
+}

@@ -1,0 +1,229 @@
+import { createHash } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import type { Database } from '../db/connection.js';
+import type { Clock } from './clock.js';
+import { DomainError } from './errors.js';
+import type { Mission, MissionCatalog } from './missions.js';
+import type { Metrics } from './metrics.js';
+import { payRewards } from './ledger.js';
+import { writeAudit } from './audit.js';
+import { isoWeekKey } from './time.js';
+import { periodKey } from './window.js';
+import { parseDate } from './why.js';
+
+/**
+ * Manual payout (DESIGN.md §3; plan §11 — the remedy when the window or the clock failed): a CSV
+ * of user ids for one mission and period, previewed, then paid through the same ledger as claims.
+ * The ledger is unique per (user, mission, period, kind), so the same file twice pays nobody twice.
+ */
+export const PAYOUT_MAX_BYTES = 1_048_576;
+export const PAYOUT_MAX_ROWS = 100_000;
+
+export interface CsvLine {
+  line: number;
+  value: string;
+}
+
+export interface ParsedPayoutCsv {
+  /** data rows (blank lines and the header not counted) */
+  rows: number;
+  /** valid, distinct user ids in file order */
+  userIds: number[];
+  invalid: CsvLine[];
+  /** lines repeating an id already seen (paid once) */
+  duplicates: CsvLine[];
+  fileSha256: string;
+}
+
+const HEADER_RE = /^[A-Za-z_][A-Za-z0-9_ .-]*$/;
+
+/**
+ * One column of Telegram user ids, optional header; BOM, CRLF, blank lines, surrounding quotes and
+ * extra columns are tolerated (the first cell counts). Refuses > 1 MB or > 100k rows.
+ */
+export function parsePayoutCsv(input: string | Uint8Array): ParsedPayoutCsv {
+  const bytes = typeof input === 'string' ? Buffer.from(input, 'utf8') : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+  if (bytes.byteLength > PAYOUT_MAX_BYTES) throw new DomainError('PAYLOAD_TOO_LARGE', `the file is over ${PAYOUT_MAX_BYTES} bytes`);
+  const fileSha256 = createHash('sha256').update(bytes).digest('hex');
+  const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
+  const lines = text.split(/\r\n|\n|\r/);
+  const userIds: number[] = [];
+  const seen = new Set<number>();
+  const invalid: CsvLine[] = [];
+  const duplicates: CsvLine[] = [];
+  let rows = 0;
+  let sawData = false;
+  for (let i = 0; i < lines.length; i++) {
+    const raw = lines[i]!.trim();
+    if (raw === '') continue;
+    const cell = raw.split(/[,;\t]/)[0]!.trim().replace(/^"(.*)"$/, '$1').trim();
+    if (!sawData && HEADER_RE.test(cell)) {
+      sawData = true; // the header
+      continue;
+    }
+    sawData = true;
+    if (++rows > PAYOUT_MAX_ROWS) throw new DomainError('PAYLOAD_TOO_LARGE', `more than ${PAYOUT_MAX_ROWS} rows`);
+    const line = i + 1;
+    const n = /^\d{1,16}$/.test(cell) ? Number(cell) : NaN;
+    if (!Number.isSafeInteger(n) || n <= 0) {
+      invalid.push({ line, value: raw.slice(0, 40) });
+      continue;
+    }
+    if (seen.has(n)) {
+      duplicates.push({ line, value: cell });
+      continue;
+    }
+    seen.add(n);
+    userIds.push(n);
+  }
+  return { rows, userIds, invalid, duplicates, fileSha256 };
+}
+
+export interface PayoutTarget {
+  mission: Mission;
+  periodKey: string;
+}
+
+/** The period a payout is for: the given local date's period, or the current one. */
+export function payoutPeriod(m: Mission, opts: { date?: string; nowMs: number; tz: string }): string {
+  if (!opts.date) return periodKey(m, opts.nowMs, opts.tz);
+  const date = parseDate(opts.date);
+  if (m.period === 'once') return 'once';
+  return m.period === 'weekly' ? isoWeekKey(date) : date;
+}
+
+/** Resolves a mission by numeric id or logic key (default: the golden-hour mission). */
+export async function resolvePayoutMission(catalog: MissionCatalog, ref?: string | null): Promise<Mission> {
+  const all = await catalog.all();
+  const m = !ref
+    ? (all.find((x) => x.isGoldenHour && x.active) ?? all.find((x) => x.isGoldenHour))
+    : /^\d+$/.test(ref)
+      ? all.find((x) => x.id === Number(ref))
+      : all.find((x) => x.logicKey === ref);
+  if (!m) throw new DomainError('MISSION_NOT_FOUND', ref ? `no mission "${ref}"` : 'no golden-hour mission');
+  return m;
+}
+
+export interface PayoutPreview {
+  missionId: number;
+  logicKey: string;
+  title: string;
+  periodKey: string;
+  fileSha256: string;
+  rows: number;
+  valid: number;
+  toPay: number[];
+  alreadyPaid: number[];
+  invalid: CsvLine[];
+  duplicates: CsvLine[];
+}
+
+async function paidAmong(database: Database, exec: Parameters<Database['query']>[1], missionId: number, period: string, ids: number[]): Promise<Set<number>> {
+  if (ids.length === 0) return new Set();
+  const json = JSON.stringify(ids);
+  const rows = await database.query<{ user_id: string | number }>(
+    sql`with ids as (select (x)::bigint as u from jsonb_array_elements_text(${json}::jsonb) as x)
+        select distinct l.user_id from reward_ledger l join ids on ids.u = l.user_id
+          where l.mission_id = ${missionId} and l.period_key = ${period}
+        union
+        select p.user_id from user_mission_progress p join ids on ids.u = p.user_id
+          where p.mission_id = ${missionId} and p.period_key = ${period} and p.status = 'claimed'`,
+    exec,
+  );
+  return new Set(rows.map((r) => Number(r.user_id)));
+}
+
+export async function previewPayout(database: Database, target: PayoutTarget, csv: ParsedPayoutCsv): Promise<PayoutPreview> {
+  const { mission: m, periodKey: period } = target;
+  const paid = await paidAmong(database, undefined, m.id, period, csv.userIds);
+  return {
+    missionId: m.id,
+    logicKey: m.logicKey,
+    title: m.title,
+    periodKey: period,
+    fileSha256: csv.fileSha256,
+    rows: csv.rows,
+    valid: csv.userIds.length,
+    toPay: csv.userIds.filter((u) => !paid.has(u)),
+    alreadyPaid: csv.userIds.filter((u) => paid.has(u)),
+    invalid: csv.invalid,
+    duplicates: csv.duplicates,
+  };
+}
+
+export interface PayoutResult {
+  batchId: number;
+  missionId: number;
+  periodKey: string;
+  fileSha256: string;
+  requested: number;
+  paid: number;
+  alreadyPaid: number;
+  invalid: number;
+  duplicates: number;
+}
+
+/**
+ * Pays everyone in the file who is not paid yet, in one transaction: a payout_batches row, ledger
+ * rows through payRewards (source 'payout'), progress rows set to claimed with claim_mode
+ * 'payout' (progress itself keeps what plays earned), and an audit row 'payout.execute'.
+ * Payouts of the same mission and period are serialized so the counts are exact.
+ */
+export async function executePayout(
+  deps: { database: Database; clock: Clock; metrics?: Metrics },
+  actorId: number,
+  target: PayoutTarget,
+  csv: ParsedPayoutCsv,
+): Promise<PayoutResult> {
+  const { database } = deps;
+  const { mission: m, periodKey: period } = target;
+  const at = deps.clock.now();
+  const atIso = at.toISOString();
+  const result = await database.db.transaction(async (tx) => {
+    await database.query(sql`select pg_advisory_xact_lock(hashtext(${`payout:${m.id}:${period}`}))`, tx);
+    const already = await paidAmong(database, tx, m.id, period, csv.userIds);
+    const toPay = csv.userIds.filter((u) => !already.has(u));
+    const [batch] = await database.query<{ id: number }>(
+      sql`insert into payout_batches (mission_id, period_key, actor_id, file_sha256, requested, invalid, created_at)
+          values (${m.id}, ${period}, ${actorId}, ${csv.fileSha256}, ${csv.userIds.length}, ${csv.invalid.length}, ${atIso}::timestamptz)
+          returning id`,
+      tx,
+    );
+    const batchId = Number(batch!.id);
+    let paid = 0;
+    if (toPay.length) {
+      await payRewards(database, tx, toPay.map((userId) => ({ userId, missionId: m.id, periodKey: period, rewards: m.rewards })), 'payout', at, { payoutId: batchId });
+      const moved = await database.query<{ user_id: string | number }>(
+        sql`insert into user_mission_progress as p (user_id, mission_id, period_key, progress, status, claimed_at, claim_mode, updated_at)
+            select (x)::bigint, ${m.id}, ${period}, 0, 'claimed', ${atIso}::timestamptz, 'payout', ${atIso}::timestamptz
+            from jsonb_array_elements_text(${JSON.stringify(toPay)}::jsonb) as x
+            on conflict (user_id, mission_id, period_key) do update
+              set status = 'claimed', claimed_at = excluded.claimed_at, claim_mode = 'payout', updated_at = excluded.updated_at
+              where p.status <> 'claimed'
+            returning user_id`,
+        tx,
+      );
+      paid = moved.length;
+    }
+    const alreadyPaid = csv.userIds.length - paid;
+    await database.query(
+      sql`update payout_batches set paid = ${paid}, already_paid = ${alreadyPaid}, finished_at = ${atIso}::timestamptz where id = ${batchId}`,
+      tx,
+    );
+    const r: PayoutResult = {
+      batchId,
+      missionId: m.id,
+      periodKey: period,
+      fileSha256: csv.fileSha256,
+      requested: csv.userIds.length,
+      paid,
+      alreadyPaid,
+      invalid: csv.invalid.length,
+      duplicates: csv.duplicates.length,
+    };
+    await writeAudit(tx, { actorId, action: 'payout.execute', missionId: m.id, before: null, after: r, requestedAt: at });
+    return r;
+  });
+  if (result.paid) deps.metrics?.missionClaim.inc({ result: 'payout' }, result.paid);
+  return result;
+}

@@ -1,0 +1,39 @@
+import type { Hono } from 'hono';
+import { DomainError } from '../../../core/errors.js';
+import type { Services } from '../../../core/services.js';
+import { executePayout, parsePayoutCsv, payoutPeriod, previewPayout, resolvePayoutMission } from '../../../core/payout.js';
+import type { AuthEnv } from '../auth.js';
+
+/**
+ * POST /api/admin/payouts (DESIGN.md §4): the body is the CSV (one column of user ids, optional
+ * header). Query: `mission` (id or logic key; default the golden-hour mission), `date`
+ * (YYYY-MM-DD local; default the current period), `confirm=1` to pay — without it, a preview.
+ * Same core as the bot's /payout; admin auth is applied to /api/admin/* in createApp.
+ */
+export function payoutsRoutes(app: Hono<AuthEnv>, s: Services) {
+  app.post('/api/admin/payouts', async (c) => {
+    const ct = (c.req.header('content-type') ?? '').toLowerCase();
+    if (ct && !/^(text\/csv|text\/plain|application\/octet-stream)/.test(ct)) {
+      throw new DomainError('UNSUPPORTED_MEDIA_TYPE', 'send the CSV with Content-Type: text/csv');
+    }
+    const csv = parsePayoutCsv(new Uint8Array(await c.req.arrayBuffer()));
+    const mission = await resolvePayoutMission(s.catalog, c.req.query('mission'));
+    const periodKey = payoutPeriod(mission, { date: c.req.query('date') || undefined, nowMs: s.clock.nowMs(), tz: s.config.tz });
+    const target = { mission, periodKey };
+    if (c.req.query('confirm') === '1' || c.req.query('confirm') === 'true') {
+      return c.json(await executePayout(s, c.get('user').id, target, csv));
+    }
+    const p = await previewPayout(s.database, target, csv);
+    return c.json({
+      ...p,
+      toPay: p.toPay.length,
+      alreadyPaid: p.alreadyPaid.length,
+      toPayIds: p.toPay.slice(0, 1000),
+      alreadyPaidIds: p.alreadyPaid.slice(0, 1000),
+      invalid: p.invalid.slice(0, 1000),
+      invalidCount: p.invalid.length,
+      duplicates: p.duplicates.slice(0, 1000),
+      duplicateCount: p.duplicates.length,
+    });
+  });
+}
