@@ -34,10 +34,19 @@ export function validateWindow(start: string | null | undefined, end: string | n
   if (hasStart !== hasEnd) {
     throw new DomainError('VALIDATION_FAILED', 'start_time and end_time must be set together (or both left empty)', { field: hasStart ? 'endTime' : 'startTime' });
   }
-  const s = parseTimeOfDay(start!);
-  const e = parseTimeOfDay(end!);
+  const s = parseField(start!, 'startTime');
+  const e = parseField(end!, 'endTime');
   if (s === e) throw new DomainError('VALIDATION_FAILED', 'start_time and end_time must differ', { field: 'endTime' });
   return { start: formatSecondOfDay(s), end: formatSecondOfDay(e) };
+}
+
+function parseField(value: string, field: string): number {
+  try {
+    return parseTimeOfDay(value);
+  } catch (err) {
+    if (err instanceof DomainError) throw new DomainError('VALIDATION_FAILED', `${field}: ${err.message}`, { field, value });
+    throw err;
+  }
 }
 
 function bounds(w: TimeWindow): [number, number] {
