@@ -198,7 +198,10 @@ export function createApp(s: Services, opts: AppOptions = {}) {
         s.log.info({ userId: c.get('user').id, missionId: id, periodKey: r.periodKey, verdict: 'claimed' }, 'claim');
         return c.json(r);
       } catch (err) {
-        s.metrics.missionClaim.inc({ result: isDomainError(err) ? err.code : 'error' });
+        const verdict = isDomainError(err) ? err.code : 'error';
+        s.metrics.missionClaim.inc({ result: verdict });
+        // rejections at a 10% sample (plan §11); the successful ones are all logged above
+        if (Math.random() < 0.1) s.log.info({ userId: c.get('user').id, missionId: id, verdict, at: s.clock.now().toISOString(), sampled: true }, 'claim rejected (sampled)');
         throw err;
       }
     },
@@ -283,8 +286,12 @@ async function readJson(c: Context, optional = false): Promise<unknown> {
 }
 
 function isDbUnavailable(err: unknown): boolean {
-  const s = String((err as { code?: string })?.code ?? '') + ' ' + String((err as Error)?.message ?? '');
-  return /ECONNREFUSED|ECONNRESET|CONNECTION_|57P01|57P03|terminating connection|Connection terminated|connect_timeout|CONNECT_TIMEOUT/i.test(s);
+  // drizzle wraps the driver's error (DrizzleQueryError): the connection failure is in `cause`
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const s = String((e as { code?: string })?.code ?? '') + ' ' + String((e as Error)?.message ?? '');
+    if (/ECONNREFUSED|ECONNRESET|CONNECTION_|57P01|57P03|terminating connection|Connection terminated|connect_timeout|CONNECT_TIMEOUT/i.test(s)) return true;
+  }
+  return false;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
