@@ -11,3 +11,4 @@ const defaults: Record<string, string> = {
 };
 for (const [k, v] of Object.entries(defaults)) process.env[k] ??= v;
 await import('./start.js');
+export {};
