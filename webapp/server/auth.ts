@@ -29,14 +29,24 @@ export const DEV_SIGNER_TOKEN = '1000000001:dev-signer-token-not-for-production'
 const FUTURE_SKEW_S = 60;
 
 export function verifyInitData(raw: string, o: Omit<AuthOptions, 'onUser'>): TelegramUser {
-  if (!o.token) throw new DomainError('UNAUTHORIZED', 'authentication is not configured on this server (BOT_TOKEN)');
+  return checkVerified(verifySignature(raw, o.token), o);
+}
+
+interface Verified {
+  authDateMs: number;
+  user: TelegramUser | null;
+}
+
+/** Everything about init data that depends only on its bytes and the token: signature and parse. */
+function verifySignature(raw: string, token: string | undefined): Verified {
+  if (!token) throw new DomainError('UNAUTHORIZED', 'authentication is not configured on this server (BOT_TOKEN)');
   if (!raw || raw.length > 8192) throw new DomainError('UNAUTHORIZED', 'missing or oversized init data');
   const params = new URLSearchParams(raw);
   for (const k of new Set(params.keys())) {
     if (params.getAll(k).length > 1) throw new DomainError('UNAUTHORIZED', `init data has a duplicated "${k}"`);
   }
   try {
-    validate(raw, o.token, { expiresIn: 0 });
+    validate(raw, token, { expiresIn: 0 });
   } catch {
     throw new DomainError('UNAUTHORIZED', 'init data signature is invalid');
   }
@@ -46,12 +56,18 @@ export function verifyInitData(raw: string, o: Omit<AuthOptions, 'onUser'>): Tel
   } catch {
     throw new DomainError('UNAUTHORIZED', 'init data is malformed');
   }
-  const ageS = (o.clock.nowMs() - data.auth_date.getTime()) / 1000;
+  const u = data.user;
+  const user = u && Number.isSafeInteger(u.id) && u.id > 0 ? { id: u.id, firstName: u.first_name, username: u.username, languageCode: u.language_code } : null;
+  return { authDateMs: data.auth_date.getTime(), user };
+}
+
+/** What depends on the clock (age, both ways) and the verdict on the user, in the original order. */
+function checkVerified(v: Verified, o: Pick<AuthOptions, 'clock' | 'maxAgeS'>): TelegramUser {
+  const ageS = (o.clock.nowMs() - v.authDateMs) / 1000;
   if (ageS > o.maxAgeS) throw new DomainError('UNAUTHORIZED', 'init data expired; reopen the app');
   if (ageS < -FUTURE_SKEW_S) throw new DomainError('UNAUTHORIZED', 'init data is dated in the future');
-  const u = data.user;
-  if (!u || !Number.isSafeInteger(u.id) || u.id <= 0) throw new DomainError('UNAUTHORIZED', 'init data has no user');
-  return { id: u.id, firstName: u.first_name, username: u.username, languageCode: u.language_code };
+  if (!v.user) throw new DomainError('UNAUTHORIZED', 'init data has no user');
+  return { ...v.user };
 }
 
 export function signInitData(token: string, user: { id: number; firstName?: string; username?: string; languageCode?: string }, authDate: Date, extra: { startParam?: string } = {}) {
@@ -68,12 +84,28 @@ export function signInitData(token: string, user: { id: number; firstName?: stri
 
 export type AuthEnv = { Variables: { user: TelegramUser } };
 
+/** how many verified init data strings one process remembers (about 0.5 KB each) */
+const VERIFIED_CACHE_MAX = 10_000;
+
 export function tmaAuth(o: AuthOptions): MiddlewareHandler<AuthEnv> {
+  // A Mini App sends the same init data on every call of a session: the HMAC and the parse depend
+  // only on those bytes and the token, so they run once per string; the age is checked every time.
+  // Only successes are remembered (docs/performance.md, mission list).
+  const verified = new Map<string, Verified>();
   return async (c, next) => {
     const header = c.req.header('authorization') ?? '';
     const m = /^tma (.+)$/s.exec(header);
     if (!m) throw new DomainError('UNAUTHORIZED', 'send Authorization: tma <initData>');
-    const user = verifyInitData(m[1]!.trim(), o);
+    const raw = m[1]!.trim();
+    let v = verified.get(raw);
+    if (!v) {
+      v = verifySignature(raw, o.token);
+      if (v.user) {
+        if (verified.size >= VERIFIED_CACHE_MAX) verified.delete(verified.keys().next().value!);
+        verified.set(raw, v);
+      }
+    }
+    const user = checkVerified(v, o);
     c.set('user', user);
     o.onUser?.(user);
     await next();
