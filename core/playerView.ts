@@ -60,14 +60,32 @@ export async function listMissionsFor(deps: ViewDeps, userId: number): Promise<{
   return { serverTime: new Date(nowMs).toISOString(), missions };
 }
 
+/**
+ * The shown occurrence depends only on the window and the current second (bounds are whole
+ * seconds), so it is computed once per window per second instead of per request: the dayjs zone
+ * lookups were the costliest part of the list (docs/performance.md, mission list).
+ */
+const occurrenceMemo = new Map<string, { second: number; opensAt: string; closesAt: string }>();
+function occurrenceAt(w: NonNullable<Mission['window']>, nowMs: number, tz: string) {
+  const key = `${w.start}|${w.end}|${tz}`;
+  const second = Math.floor(nowMs / 1000);
+  const hit = occurrenceMemo.get(key);
+  if (hit && hit.second === second) return hit;
+  const occ = currentOrNextOccurrence(w, nowMs, tz);
+  const entry = { second, opensAt: occ.opensAt.toISOString(), closesAt: occ.closesAt.toISOString() };
+  if (occurrenceMemo.size > 256) occurrenceMemo.clear();
+  occurrenceMemo.set(key, entry);
+  return entry;
+}
+
 function view(m: Mission, p: string, row: { progress: number; status: string } | undefined, nowMs: number, healthy: boolean, tz: string): MissionView {
   let window: MissionView['window'] = null;
   let open = true;
   if (m.window) {
     open = healthy && isWithinWindow(m.window, nowMs, tz);
     try {
-      const occ = currentOrNextOccurrence(m.window, nowMs, tz);
-      window = { start: m.window.start, end: m.window.end, opensAt: occ.opensAt.toISOString(), closesAt: occ.closesAt.toISOString() };
+      const occ = occurrenceAt(m.window, nowMs, tz);
+      window = { start: m.window.start, end: m.window.end, opensAt: occ.opensAt, closesAt: occ.closesAt };
     } catch {
       window = { start: m.window.start, end: m.window.end, opensAt: '', closesAt: '' };
     }
