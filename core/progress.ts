@@ -70,7 +70,7 @@ const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  * because every insert is guarded by a unique key (DESIGN.md §3, Actions).
  */
 export async function applyEvents(
-  deps: { database: Database; metrics?: Metrics; log?: Logger; vaultPointsPerPlay: number; now: () => Date },
+  deps: { database: Database; metrics?: Metrics; log?: Logger; vaultPointsPerPlay: number; now: () => Date; logSample?: number; random?: () => number },
   batch: GameEvent[],
   ctx: DecideContext,
 ): Promise<ApplyResult> {
@@ -113,7 +113,13 @@ export async function applyEvents(
   }
   const users = [...userLast.entries()].sort((a, b) => a[0] - b[0]).map(([u, ms]) => ({ u, r: new Date(ms).toISOString(), min: new Date(Math.floor(ms / 60_000) * 60_000).toISOString() }));
 
-  return database.db.transaction(async (tx) => {
+  // decision logs (issue #6): gathered in the transaction, written after it commits
+  const sample = deps.logSample ?? REJECTION_LOG_SAMPLE;
+  const rnd = deps.random ?? Math.random;
+  const rejected: Record<string, unknown>[] = [];
+  const autoClaims: Record<string, unknown>[] = [];
+  let decidedAt = '';
+  const result = await database.db.transaction(async (tx) => {
     // 1. evidence + dedupe + activity + vault, one statement
     const inserted = await database.query<{ k: string; user_id: string | number; mission_id: number | null; period_key: string | null; verdict: string | null; received_at: string | Date | null; points: number | null }>(
       sql`with
@@ -162,7 +168,12 @@ export async function applyEvents(
     for (const r of inserted) {
       if (r.k === 'ma') {
         verdictCounts[r.verdict!] = (verdictCounts[r.verdict!] ?? 0) + 1;
-        if (r.verdict !== 'counted') continue;
+        if (r.verdict !== 'counted') {
+          if (deps.log && rejected.length < REJECTION_LOG_MAX_PER_BATCH && rnd() < sample) {
+            rejected.push({ userId: Number(r.user_id), missionId: r.mission_id, periodKey: r.period_key, verdict: r.verdict, receivedAt: new Date(r.received_at as string).toISOString() });
+          }
+          continue;
+        }
         const key = `${r.user_id}|${r.mission_id}|${r.period_key}`;
         const ms = new Date(r.received_at as string).getTime();
         const c = counts.get(key);
@@ -226,6 +237,7 @@ export async function applyEvents(
         for (const c of claimed) {
           const m = missionById.get(c.mission_id)!;
           autoItems.push({ userId: Number(c.user_id), missionId: c.mission_id, periodKey: c.period_key, rewards: m.rewards });
+          if (deps.log) autoClaims.push({ userId: Number(c.user_id), missionId: c.mission_id, periodKey: c.period_key, verdict: 'auto_claimed', claimedAt: now });
         }
       }
     }
@@ -236,6 +248,59 @@ export async function applyEvents(
     }
     let countedTotal = 0;
     for (const c of counts.values()) countedTotal += c.n;
-    return { events: events.length, duplicates: duplicates + (batch.length - events.length), counted: countedTotal, completed, autoClaimed: autoItems.length };
+    decidedAt = deps.now().toISOString();
+    return {
+      events: events.length,
+      duplicates: duplicates + (batch.length - events.length),
+      counted: countedTotal,
+      completed,
+      autoClaimed: autoItems.length,
+      verdicts: verdictCounts,
+    };
   });
+  const { verdicts, ...out } = result;
+  if (deps.log) logDecisions(deps.log, batch, out, verdicts, decidedAt, rejected, autoClaims);
+  return out;
+}
+
+/** Share of rejected (event, mission) decisions logged one by one (plan §11: 10%), capped per batch. */
+export const REJECTION_LOG_SAMPLE = 0.1;
+const REJECTION_LOG_MAX_PER_BATCH = 50;
+
+/**
+ * One summary line per batch (counts per verdict and the receive-time span it judged), each
+ * auto-claim, and a sample of rejections with the timestamps used, so support can answer "why
+ * wasn't my play counted" (the full evidence is mission_actions, see /why). No init data or
+ * tokens ever reach these objects: events carry only ids, types and receive stamps.
+ */
+function logDecisions(
+  log: Logger,
+  batch: GameEvent[],
+  r: ApplyResult,
+  verdicts: Record<string, number>,
+  decidedAt: string,
+  rejected: Record<string, unknown>[],
+  autoClaims: Record<string, unknown>[],
+) {
+  let first = Infinity;
+  let last = -Infinity;
+  for (const e of batch) {
+    if (e.receivedAt < first) first = e.receivedAt;
+    if (e.receivedAt > last) last = e.receivedAt;
+  }
+  log.info(
+    {
+      events: r.events,
+      duplicates: r.duplicates,
+      verdicts,
+      completed: r.completed,
+      autoClaimed: r.autoClaimed,
+      receivedFrom: Number.isFinite(first) ? new Date(first).toISOString() : null,
+      receivedTo: Number.isFinite(last) ? new Date(last).toISOString() : null,
+      decidedAt,
+    },
+    'progress batch',
+  );
+  for (const c of autoClaims) log.info({ ...c, decidedAt }, 'claim');
+  for (const d of rejected) log.info({ ...d, decidedAt, sampled: true }, 'progress rejected (sampled)');
 }

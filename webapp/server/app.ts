@@ -277,12 +277,19 @@ async function readJson(c: Context, optional = false): Promise<unknown> {
     throw new DomainError('VALIDATION_FAILED', 'request body is empty; send JSON');
   }
   if (ct && !ct.includes('json')) throw new DomainError('UNSUPPORTED_MEDIA_TYPE' as never, 'send Content-Type: application/json');
+  let forbidden: string | undefined;
+  let parsed: unknown;
   try {
-    // reviver drops prototype-pollution keys outright
-    return JSON.parse(text, (k, v) => (k === '__proto__' || k === 'constructor' || k === 'prototype' ? undefined : v));
+    // prototype-pollution keys are refused, not dropped: dropping them let a hostile body through as valid
+    parsed = JSON.parse(text, (k, v) => {
+      if (k === '__proto__' || k === 'constructor' || k === 'prototype') forbidden ??= k;
+      return v;
+    });
   } catch {
     throw new DomainError('VALIDATION_FAILED', 'request body is not valid JSON');
   }
+  if (forbidden) throw new DomainError('VALIDATION_FAILED', `forbidden key "${forbidden}" in the body`, { field: forbidden });
+  return parsed;
 }
 
 function isDbUnavailable(err: unknown): boolean {
