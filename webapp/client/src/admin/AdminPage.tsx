@@ -82,27 +82,22 @@ export function AdminPage({ api, clock, lang, devMode, onChanged }: AdminProps) 
           <table class="missions-table" data-testid="admin-missions">
             <thead>
               <tr>
-                <th>ID</th>
-                <th>{L(lang, '제목', 'Title')}</th>
-                <th>{L(lang, '목표', 'Target')}</th>
-                <th>{L(lang, '보상', 'Rewards')}</th>
+                <th>{L(lang, '미션', 'Mission')}</th>
                 <th>{L(lang, '시작 시각', 'Start')}</th>
                 <th>{L(lang, '종료 시각', 'End')}</th>
-                <th>{L(lang, '자동 지급', 'Auto')}</th>
+                <th>{L(lang, '자동', 'Auto')}</th>
                 <th />
               </tr>
             </thead>
             <tbody>
               {(missions ?? []).map((m) => (
                 <tr key={m.id} class={editing?.id === m.id ? 'sel' : ''}>
-                  <td>{m.id}</td>
                   <td>
-                    {m.title}
+                    <b>{m.title}</b>
                     {!m.active && <small> ({L(lang, '비활성', 'inactive')})</small>}
-                  </td>
-                  <td>{m.target}</td>
-                  <td class="nowrap">
-                    💎{m.rewards.diamonds} · XP{m.rewards.xp} · 🎟️{m.rewards.tickets}
+                    <div class="hint small-line">
+                      #{m.id} · {L(lang, '목표', 'target')} {m.target} · 💎{m.rewards.diamonds} XP{m.rewards.xp} 🎟️{m.rewards.tickets}
+                    </div>
                   </td>
                   <td data-testid={`start-${m.logicKey}`}>{m.startTime ?? '—'}</td>
                   <td data-testid={`end-${m.logicKey}`}>{m.endTime ?? '—'}</td>

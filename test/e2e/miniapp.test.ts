@@ -1,0 +1,208 @@
+import { execSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serve, type ServerType } from '@hono/node-server';
+import { serveStatic } from '@hono/node-server/serve-static';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AdjustableClock } from '../../core/clock.js';
+import { testConfig } from '../../core/config.js';
+import { createServices, type Services } from '../../core/services.js';
+import { createApp } from '../../webapp/server/app.js';
+import { signInitData } from '../../webapp/server/auth.js';
+import { freshBackend, type Backend } from '../support/backend.js';
+import { kst } from '../support/harness.js';
+
+/**
+ * The Mini App end to end in real headless Chromium (Debian's package, never a download),
+ * against the real server on a fresh backend (PGlite, or Postgres+Redis with TEST_DATABASE_URL),
+ * opened with signed tgWebAppData in the URL hash exactly as Telegram opens it.
+ * Screenshots of each state go to test-output/e2e/ (kept out of git).
+ */
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const dist = path.join(root, 'webapp/client/dist');
+const shots = path.join(root, 'test-output/e2e');
+const BOT_TOKEN = '7000000001:E2E-miniapp-token-abcdef';
+const ADMIN = 9001;
+const PLAYER = 1001;
+const DATE = '2026-11-27';
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const WAIT = { timeout: 30_000 };
+
+const theme = { bg_color: '#17212b', secondary_bg_color: '#232e3c', text_color: '#f5f5f5', hint_color: '#708499', link_color: '#6ab3f3', button_color: '#5288c1', button_text_color: '#ffffff', section_bg_color: '#17212b' };
+
+function launchUrl(base: string, user: { id: number; firstName: string; languageCode: string }) {
+  const initData = signInitData(BOT_TOKEN, user, new Date());
+  const hash = new URLSearchParams({ tgWebAppData: initData, tgWebAppVersion: '8.0', tgWebAppPlatform: 'tdesktop', tgWebAppThemeParams: JSON.stringify(theme) });
+  return `${base}/#${hash.toString()}`;
+}
+
+describe('Mini App in Chromium: locked at 21:29, live at 21:30, three plays, claim, admin edits the window', () => {
+  let backend: Backend;
+  let s: Services;
+  let server: ServerType;
+  let browser: Browser;
+  let base = '';
+  const clock = new AdjustableClock();
+
+  const adminCall = async (method: string, p: string, body?: unknown) => {
+    const res = await fetch(`${base}${p}`, {
+      method,
+      headers: { authorization: `tma ${signInitData(BOT_TOKEN, { id: ADMIN, languageCode: 'ko' }, new Date())}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${await res.text()}`);
+    return res.json();
+  };
+  const shot = (page: Page, name: string) => page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+
+  beforeAll(async () => {
+    if (!existsSync(path.join(dist, 'index.html'))) execSync('npm run build', { cwd: root, stdio: 'inherit' });
+    mkdirSync(shots, { recursive: true });
+    backend = await freshBackend();
+    clock.set(kst('21:29:00', DATE));
+    const config = testConfig({
+      BOT_TOKEN,
+      DEV_MODE: '1',
+      ADMIN_IDS: String(ADMIN),
+      GOLDEN_HOUR_ENABLED: 'on',
+      DATABASE_URL: backend.databaseUrl,
+      DATA_DIR: backend.dataDir,
+      REDIS_URL: backend.redisUrl,
+      ROLES: 'api,worker',
+      HOST: '127.0.0.1',
+    });
+    s = await createServices({ config, clock, redisPrefix: backend.redisPrefix, queueClaimIdleMs: 500 });
+    const rel = path.relative(process.cwd(), dist) || '.';
+    const app = createApp(s, {
+      mount: [
+        (a) => {
+          a.use('/assets/*', serveStatic({ root: rel }));
+          a.use('/*', serveStatic({ root: rel }));
+          a.get('*', serveStatic({ root: rel, path: 'index.html' }));
+        },
+      ],
+    });
+    server = await new Promise<ServerType>((resolve) => {
+      const srv = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(srv));
+    });
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close().catch(() => {});
+    await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+    await s?.close();
+    await backend?.dispose();
+  });
+
+  it('outside Telegram (no tgWebAppData, real BOT_TOKEN) it asks to open the app from Telegram', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 390, height: 640 }, locale: 'ko-KR' });
+    const page = await ctx.newPage();
+    await page.goto(base);
+    await page.getByText('텔레그램에서 열어 주세요').waitFor(WAIT);
+    await shot(page, '00-outside-telegram');
+    await ctx.close();
+  });
+
+  it('walks a player through the golden hour and an admin moves the window', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'ko-KR', timezoneId: 'America/New_York' });
+    const page = await ctx.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    page.on('response', (r) => {
+      if (r.status() >= 400 && !r.url().endsWith('/api/dev/login')) console.warn(`[e2e] ${r.status()} ${r.request().method()} ${r.url()}`);
+    });
+    await page.goto(launchUrl(base, { id: PLAYER, firstName: '민수', languageCode: 'ko' }));
+
+    // 21:29 KST: locked, counting down to the opening from SERVER time (the browser runs in New York)
+    const card = page.getByTestId('golden-card');
+    await page.locator('[data-testid="golden-card"][data-status="locked"]').waitFor(WAIT);
+    await expect(page.getByTestId('golden-state').textContent()).resolves.toBe('준비 중');
+    const cd = (await page.getByTestId('countdown').textContent())!;
+    expect(cd).toMatch(/^00:0[01]:\d\d$/);
+    await expect(page.getByTestId('limited-line').textContent()).resolves.toContain('21:30 ~ 22:30 한정');
+    await expect(page.getByTestId('golden-rewards').textContent()).resolves.toBe('💎 100 · XP 500 · 🎟️ 1');
+    expect(await page.getByTestId('hot-badge').count()).toBe(0);
+    await shot(page, '01-locked-2129');
+
+    // 21:30:00 KST on the server: the card flips without a reload, the toast shows once
+    await adminCall('PUT', '/api/dev/clock', { now: kst('21:30:00', DATE).toISOString() });
+    await page.locator('[data-testid="golden-card"][data-status="active"]').waitFor(WAIT);
+    await expect(page.getByTestId('golden-state').textContent()).resolves.toBe('진행 중');
+    await page.getByText('골든아워가 시작되었습니다! 지금 플레이하고 2배 보상을 받으세요').waitFor(WAIT);
+    await page.getByTestId('hot-badge').waitFor(WAIT);
+    expect(await page.getByTestId('countdown').textContent()).toMatch(/^01:00:\d\d$|^00:59:\d\d$/);
+    await shot(page, '02-active-toast-2130');
+
+    // the server remembers the toast for today
+    await expect
+      .poll(async () => (await (await fetch(`${base}/api/toast/golden`, { headers: { authorization: `tma ${signInitData(BOT_TOKEN, { id: PLAYER }, new Date())}` } })).json()).show, { timeout: 15_000 })
+      .toBe(false);
+
+    // three demo rounds complete the mission
+    for (let i = 1; i <= 3; i++) {
+      await page.getByTestId('play-round').click();
+      await page.locator(`[data-testid="progress-golden_hour_play_3"]:text-is("${i}/3")`).waitFor(WAIT);
+    }
+    await page.locator('[data-testid="golden-card"][data-status="completed"]').waitFor(WAIT);
+    await expect(page.getByTestId('golden-state').textContent()).resolves.toBe('완료');
+    await shot(page, '03-completed');
+
+    // claim: reward and the new balance
+    await page.getByTestId('claim-golden_hour_play_3').click();
+    await page.locator('[data-testid="golden-card"][data-status="claimed"]').waitFor(WAIT);
+    await expect(page.getByTestId('golden-state').textContent()).resolves.toBe('수령 완료');
+    await expect(page.getByTestId('claim-success').textContent()).resolves.toContain('💎 100');
+    await expect(page.getByTestId('claim-balance').textContent()).resolves.toContain('보유 💎 100');
+    await page.locator('[data-testid="wallet-diamonds"]:text-is("100")').waitFor(WAIT);
+    await expect(page.getByTestId('wallet-tickets').textContent()).resolves.toBe('1');
+    expect(await card.getByRole('button', { name: '보상 받기' }).count()).toBe(0);
+    await shot(page, '04-claimed');
+
+    // an admin opens the admin page (its own chunk), sees server time in KST, edits the window
+    const actx = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'ko-KR' });
+    const admin = await actx.newPage();
+    const chunks: string[] = [];
+    admin.on('request', (r) => chunks.push(r.url()));
+    await admin.goto(launchUrl(base, { id: ADMIN, firstName: '운영자', languageCode: 'ko' }));
+    await admin.locator('[data-testid="golden-card"]').waitFor(WAIT);
+    expect(chunks.some((u) => /AdminPage/.test(u))).toBe(false);
+    await admin.getByRole('button', { name: '관리' }).click();
+    await admin.getByTestId('admin-page').waitFor(WAIT);
+    expect(chunks.some((u) => /AdminPage/.test(u))).toBe(true);
+    await expect(admin.getByTestId('admin-server-time').textContent()).resolves.toMatch(new RegExp(`KST\\) ${DATE} 21:3\\d:\\d\\d`));
+    await expect(admin.getByTestId('start-golden_hour_play_3').textContent()).resolves.toBe('21:30:00');
+    await admin.getByTestId('report').waitFor(WAIT);
+    await shot(admin, '05-admin');
+
+    await admin.getByTestId('edit-golden_hour_play_3').click();
+    const form = admin.getByTestId('mission-form');
+    await form.locator('input[name="startTime"]').fill('21:00:00');
+    await form.locator('input[name="endTime"]').fill('21:00:00');
+    await admin.getByTestId('save-mission').click();
+    await admin.getByTestId('err-endTime').waitFor(WAIT);
+    await expect(admin.getByTestId('err-endTime').textContent()).resolves.toBe('시작과 종료 시각이 같을 수 없어요');
+    await shot(admin, '06-admin-validation');
+    await form.locator('input[name="endTime"]').fill('22:45:00');
+    await admin.getByTestId('save-mission').click();
+    await admin.locator('[data-testid="end-golden_hour_play_3"]:text-is("22:45:00")').waitFor(WAIT);
+    await expect(admin.getByTestId('start-golden_hour_play_3').textContent()).resolves.toBe('21:00:00');
+    await admin.getByTestId('audit-list').getByText('mission.update').first().waitFor(WAIT);
+    await shot(admin, '07-admin-saved');
+    await actx.close();
+
+    // the player's view follows without a reload
+    await page.locator('[data-testid="limited-line"]:has-text("21:00 ~ 22:45 한정")').waitFor(WAIT);
+    await expect(page.getByTestId('golden-state').textContent()).resolves.toBe('수령 완료');
+    await shot(page, '08-player-follows');
+    expect(errors).toEqual([]);
+    await ctx.close();
+  });
+});

@@ -1,0 +1,125 @@
+// @vitest-environment jsdom
+import { cleanup, fireEvent, render, screen } from '@testing-library/preact';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ApiError, createApi, type Api, type ClaimResult } from './api';
+import { ClaimIntents, claimMission } from './claim';
+import { GoldenCard } from './components/MissionCards';
+import { goldenMission, json, kstMs } from './testing';
+
+const ok: ClaimResult = { missionId: 1, periodKey: '2026-11-27', rewards: { diamonds: 100, xp: 500, tickets: 1 }, balances: { diamonds: 100, xp: 500, tickets: 1, vaultPoints: 60 }, claimedAt: '' };
+
+/** An Api that answers claims from a script and records the idempotency keys it was sent. */
+function scripted(answers: Array<ClaimResult | ApiError>) {
+  const keys: string[] = [];
+  const api: Api = {
+    get: async () => {
+      throw new Error('unused');
+    },
+    send: async (_m, _p, _b, headers) => {
+      keys.push(headers!['X-Idempotency-Key']!);
+      const a = answers.shift();
+      if (!a || a instanceof ApiError) throw a ?? new ApiError(0, 'NETWORK');
+      return a as never;
+    },
+  };
+  return { api, keys };
+}
+
+let n = 0;
+const intents = () => new ClaimIntents(() => `key-${++n}`);
+const noSleep = { sleep: async () => {} };
+
+describe('claim idempotency keys: one per claim intent', () => {
+  it('a network error and a timeout are retried with the same key', async () => {
+    const { api, keys } = scripted([new ApiError(0, 'NETWORK'), new ApiError(0, 'TIMEOUT'), ok]);
+    const r = await claimMission(api, intents(), 1, noSleep);
+    expect(r.balances.diamonds).toBe(100);
+    expect(keys).toHaveLength(3);
+    expect(new Set(keys).size).toBe(1);
+  });
+
+  it('after retries run out, the player pressing again still reuses the key (the first may have been applied)', async () => {
+    const ci = intents();
+    const first = scripted([new ApiError(503, 'SERVICE_UNAVAILABLE'), new ApiError(0, 'NETWORK'), new ApiError(409, 'REQUEST_IN_PROGRESS')]);
+    await expect(claimMission(first.api, ci, 1, noSleep)).rejects.toMatchObject({ code: 'REQUEST_IN_PROGRESS' });
+    const second = scripted([ok]);
+    await claimMission(second.api, ci, 1, noSleep);
+    expect(second.keys[0]).toBe(first.keys[0]);
+  });
+
+  it('RATE_LIMITED is not auto-retried, and the retry after the wait reuses the key', async () => {
+    const ci = intents();
+    const first = scripted([new ApiError(429, 'RATE_LIMITED', 'slow down', { retryAfterS: 2 })]);
+    await expect(claimMission(first.api, ci, 1, noSleep)).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+    expect(first.keys).toHaveLength(1);
+    const second = scripted([ok]);
+    await claimMission(second.api, ci, 1, noSleep);
+    expect(second.keys[0]).toBe(first.keys[0]);
+  });
+
+  it('a new intent (after success, or after a definitive refusal) gets a new key', async () => {
+    const ci = intents();
+    const a = scripted([ok]);
+    await claimMission(a.api, ci, 1, noSleep);
+    const b = scripted([new ApiError(409, 'NOT_COMPLETED')]);
+    await expect(claimMission(b.api, ci, 1, noSleep)).rejects.toMatchObject({ code: 'NOT_COMPLETED' });
+    const c = scripted([ok]);
+    await claimMission(c.api, ci, 1, noSleep);
+    expect(new Set([a.keys[0], b.keys[0], c.keys[0]]).size).toBe(3);
+  });
+
+  it('each mission has its own intent', async () => {
+    const ci = intents();
+    expect(ci.keyFor(1)).not.toBe(ci.keyFor(2));
+    expect(ci.keyFor(1)).toBe(ci.keyFor(1));
+  });
+
+  it('sends the key as X-Idempotency-Key with the tma Authorization header', async () => {
+    const seen: Headers[] = [];
+    const api = createApi({
+      auth: () => 'query_id=1&hash=abc',
+      fetch: (async (_u: RequestInfo | URL, init?: RequestInit) => {
+        seen.push(new Headers(init?.headers));
+        return json(ok);
+      }) as typeof fetch,
+    });
+    await claimMission(api, new ClaimIntents(() => 'the-key'), 7, noSleep);
+    expect(seen[0]!.get('x-idempotency-key')).toBe('the-key');
+    expect(seen[0]!.get('authorization')).toBe('tma query_id=1&hash=abc');
+  });
+});
+
+describe('claim button', () => {
+  afterEach(cleanup);
+  const completed = goldenMission({ status: 'completed', progress: 3 });
+  const at = kstMs('21:40:00');
+
+  it('is disabled while the claim is in flight', () => {
+    render(<GoldenCard m={completed} now={at} fetchedAt={at} lang="ko" claim={{ inFlight: true }} onClaim={() => {}} />);
+    const b = screen.getByTestId('claim-golden_hour_play_3') as HTMLButtonElement;
+    expect(b.disabled).toBe(true);
+    expect(b.textContent).toBe('받는 중…');
+  });
+
+  it('calls onClaim with the mission id and shows 완료', () => {
+    const got: number[] = [];
+    render(<GoldenCard m={completed} now={at} fetchedAt={at} lang="ko" onClaim={(id) => got.push(id)} />);
+    expect(screen.getByTestId('golden-state').textContent).toBe('완료');
+    fireEvent.click(screen.getByTestId('claim-golden_hour_play_3'));
+    expect(got).toEqual([1]);
+  });
+
+  it('after success shows the reward and the new balance, and 수령 완료', () => {
+    render(<GoldenCard m={{ ...completed, status: 'claimed' }} now={at} fetchedAt={at} lang="ko" claim={{ inFlight: false, success: ok }} onClaim={() => {}} />);
+    expect(screen.getByTestId('golden-state').textContent).toBe('수령 완료');
+    expect(screen.getByTestId('claim-success').textContent).toContain('💎 100 · XP 500 · 🎟️ 1');
+    expect(screen.getByTestId('claim-balance').textContent).toBe('보유 💎 100 · 🎟️ 1');
+    expect(screen.queryByTestId('claim-golden_hour_play_3')).toBeNull();
+  });
+
+  it('shows the Auto-Claim badge and no button for auto-claim missions', () => {
+    render(<GoldenCard m={{ ...completed, autoClaim: true }} now={at} fetchedAt={at} lang="en" onClaim={() => {}} />);
+    expect(screen.getByText('Auto-Claim')).toBeTruthy();
+    expect(screen.queryByTestId('claim-golden_hour_play_3')).toBeNull();
+  });
+});
