@@ -1,4 +1,4 @@
-import { Bot, type BotError, type Context, type MiddlewareFn } from 'grammy';
+import { Api, Bot, type BotError, type Context, type MiddlewareFn } from 'grammy';
 import { autoRetry } from '@grammyjs/auto-retry';
 import { sequentialize } from '@grammyjs/runner';
 import { conversations } from '@grammyjs/conversations';
@@ -61,7 +61,7 @@ export function createBot(deps: BotDeps): Bot<BotContext> {
   guarded.use(
     conversations<BotContext, Context & BotExtras>({
       storage: conversationStorage(s),
-      plugins: [extrasMiddleware<Context & BotExtras>(s)],
+      plugins: [inheritTransformers(bot), extrasMiddleware<Context & BotExtras>(s)],
     }),
   );
   const featureDeps: FeatureDeps = {
@@ -72,6 +72,20 @@ export function createBot(deps: BotDeps): Bot<BotContext> {
   };
   for (const feature of features) guarded.use(feature(featureDeps));
   return bot;
+}
+
+/**
+ * Conversations build their own Api per replay without the bot's transformers (auto-retry, a
+ * test recorder). Give them the bot's, INSIDE the conversation's own recording transformer, so
+ * a replay reuses recorded results instead of calling Telegram again.
+ */
+function inheritTransformers(bot: Bot<BotContext>): MiddlewareFn<Context & BotExtras> {
+  return (ctx, next) => {
+    const api = new Api(ctx.api.token, ctx.api.options);
+    api.config.use(...bot.api.config.installedTransformers(), ...ctx.api.config.installedTransformers());
+    Object.defineProperty(ctx, 'api', { value: api, configurable: true });
+    return next();
+  };
 }
 
 /** getFile, then fetch `<apiRoot>/file/bot<token>/<file_path>`, refusing more than maxBytes. */
