@@ -201,12 +201,13 @@ export async function dailyReport(s: Services, date: string): Promise<DailyRepor
     perMinute: [],
   };
 
-  // deposit CR (plan §12.3): golden claimers with a DEPOSIT within 2 h after a claim
+  // deposit CR (plan §12.3): golden claimers (players' own claims, not admin payouts) with a
+  // DEPOSIT within 2 h after a claim
   if (goldenMissions.length) {
     const [d] = await s.database.query<{ claimers: string | number; depositors: string | number }>(
       sql`with c as (
             select user_id, claimed_at from user_mission_progress
-            where status = 'claimed' and claimed_at is not null and ${scope(goldenMissions, date, day, 'claimed_at')}
+            where status = 'claimed' and claim_mode in ('auto', 'manual') and claimed_at is not null and ${scope(goldenMissions, date, day, 'claimed_at')}
           )
           select count(distinct c.user_id) as claimers,
                  count(distinct c.user_id) filter (where exists (
@@ -254,7 +255,7 @@ export async function dailyReport(s: Services, date: string): Promise<DailyRepor
     ),
     s.database.query<{ m: string | number; n: string | number }>(
       sql`select floor(extract(epoch from claimed_at) / 60)::bigint as m, count(*) as n from user_mission_progress
-          where status = 'claimed' and mission_id in (${ids}) and claimed_at >= ${from}::timestamptz and claimed_at < ${to}::timestamptz group by 1`,
+          where status = 'claimed' and claim_mode in ('auto', 'manual') and mission_id in (${ids}) and claimed_at >= ${from}::timestamptz and claimed_at < ${to}::timestamptz group by 1`,
     ),
   ]);
   const toMap = (rows: { m: string | number; n: string | number }[]) => new Map(rows.map((r) => [num(r.m), num(r.n)]));

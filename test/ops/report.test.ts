@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, kst, ADMIN_ID, type Harness } from '../support/harness.js';
 import { planDay, runSimulation, type SimPlan, type SimResult, type SimTransport } from '../../scripts/simulate.js';
 import { dailyReport, formatReportText, postDailyReport, reportCsv, type DailyReport } from '../../core/report.js';
+import { executePayout, parsePayoutCsv } from '../../core/payout.js';
 
 /**
  * The daily report against a simulated day pushed through POST /api/events and the claim API.
@@ -169,6 +170,7 @@ describe('daily report for a simulated day (real ingest path, injected clock)', 
   let sim: SimResult;
   let report: DailyReport;
   let exp: Expected;
+  let payoutUsers: number[] = [];
 
   beforeAll(async () => {
     h = await createHarness({ at: kst('12:00:00', prevDate(DATE, 8)), env: { VAULT_DAILY_CAP: String(CAP) } });
@@ -211,9 +213,17 @@ describe('daily report for a simulated day (real ingest path, injected clock)', 
       missionId: (k) => h.missionId(k),
     };
     sim = await runSimulation(plan, t);
+    // an admin pays two players who never claimed (plan §11 manual payout), plus one who did
+    exp = expectedFrom(plan);
+    const claimedOk = new Set(sim.claims.filter((c) => c.logicKey === 'golden_hour_play_3' && c.status === 200).map((c) => c.userId));
+    payoutUsers = plan.users.filter((u) => !claimedOk.has(u)).slice(0, 2);
+    expect(payoutUsers).toHaveLength(2);
+    h.clock.freeze(kst('23:58:00'));
+    const golden = (await h.s.catalog.byLogicKey('golden_hour_play_3'))!;
+    const csv = parsePayoutCsv(['user_id', ...payoutUsers, [...claimedOk][0]].join('\n'));
+    expect(await executePayout(h.s, ADMIN_ID, { mission: golden, periodKey: DATE }, csv)).toMatchObject({ paid: 2, alreadyPaid: 1 });
     h.clock.freeze(kst('23:59:00'));
     report = await dailyReport(h.s, DATE);
-    exp = expectedFrom(plan);
   }, 240_000);
   afterAll(async () => h?.close());
 
@@ -232,13 +242,15 @@ describe('daily report for a simulated day (real ingest path, injected clock)', 
     expect(sim.claims.map((c) => c.status)).toEqual(exp.claimStatuses);
   });
 
-  it('golden-hour missions: participants, completions, auto vs manual claims, rewards paid', () => {
+  it('golden-hour missions: participants, completions, auto vs manual vs payout claims, rewards paid', () => {
     expect(report.golden.missions.map((m) => m.logicKey).sort()).toEqual(['golden_hour_play_3', 'golden_hour_play_5']);
+    const p = exp.golden.paid;
     expect(report.golden).toMatchObject({
       participants: exp.golden.participants,
       completions: exp.golden.completions,
-      claims: { auto: exp.golden.auto, manual: exp.golden.manual, payout: 0 },
-      paid: exp.golden.paid,
+      claims: { auto: exp.golden.auto, manual: exp.golden.manual, payout: 2 },
+      // the two manual payouts pay the play_3 rewards (100 💎, 500 XP, 1 🎟) each
+      paid: { diamonds: p.diamonds + 200, xp: p.xp + 1000, tickets: p.tickets + 2 },
     });
   });
 
@@ -270,7 +282,7 @@ describe('daily report for a simulated day (real ingest path, injected clock)', 
     expect(report.ccu.ratio!).toBeCloseTo(exp.ccu.ratio!, 2);
   });
 
-  it('deposit CR: share of golden-hour claimers with a DEPOSIT within 2 h after claiming (inclusive)', () => {
+  it('deposit CR: share of golden-hour claimers (payouts excluded) with a DEPOSIT within 2 h after claiming (inclusive)', () => {
     expect(report.depositCr.claimers).toBe(exp.depositCr.claimers);
     expect(report.depositCr.depositors).toBe(exp.depositCr.depositors);
     expect(report.depositCr.share).toBeCloseTo(exp.depositCr.depositors / exp.depositCr.claimers, 4);
