@@ -33,9 +33,28 @@ export function firstLoadAssets(html: string): string[] {
   return [...refs].filter((r) => !/^https?:/.test(r));
 }
 
-function measure(rel: string): Asset {
-  const buf = readFileSync(path.join(dist, rel.replace(/^\//, '')));
+function measure(distDir: string, rel: string): Asset {
+  const buf = readFileSync(path.join(distDir, rel.replace(/^\//, '')));
   return { file: rel, bytes: buf.length, gzip: gzipSync(buf, { level: 9 }).length };
+}
+
+export interface BundleReport {
+  first: Asset[];
+  lazy: Asset[];
+  /** gzipped bytes of everything index.html makes the browser fetch up front */
+  total: number;
+  adminLeak: boolean;
+}
+
+export function measureBundle(distDir = dist): BundleReport {
+  const html = readFileSync(path.join(distDir, 'index.html'), 'utf8');
+  const first = firstLoadAssets(html).map((f) => measure(distDir, f));
+  const firstSet = new Set(first.map((a) => a.file.replace(/^\//, '')));
+  const lazy = readdirSync(path.join(distDir, 'assets'))
+    .map((f) => `assets/${f}`)
+    .filter((f) => !firstSet.has(f) && /\.(js|css)$/.test(f))
+    .map((f) => measure(distDir, f));
+  return { first, lazy, total: first.reduce((s, a) => s + a.gzip, 0), adminLeak: first.some((a) => /admin/i.test(a.file)) };
 }
 
 function main() {
@@ -43,16 +62,8 @@ function main() {
     console.error('webapp/client/dist/index.html is missing: run `npm run build` first');
     process.exit(2);
   }
-  const html = readFileSync(indexHtml, 'utf8');
-  const first = firstLoadAssets(html).map(measure);
-  const firstSet = new Set(first.map((a) => a.file.replace(/^\//, '')));
-  const lazy = readdirSync(path.join(dist, 'assets'))
-    .map((f) => `assets/${f}`)
-    .filter((f) => !firstSet.has(f) && /\.(js|css)$/.test(f))
-    .map((f) => measure(f));
-  const total = first.reduce((s, a) => s + a.gzip, 0);
+  const { first, lazy, total, adminLeak } = measureBundle();
   const kb = (n: number) => (n / 1024).toFixed(2);
-  const adminLeak = first.some((a) => /admin/i.test(a.file));
   if (process.argv.includes('--json')) {
     console.log(JSON.stringify({ budgetKb: BUDGET_KB, firstLoadGzipBytes: total, firstLoad: first, lazy, adminLeak }, null, 2));
   } else {
