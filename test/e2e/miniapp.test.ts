@@ -206,6 +206,13 @@ describe('Mini App in Chromium: locked at 21:29, live at 21:30, three plays, cla
     await expect(admin.getByTestId('start-golden_hour_play_3').textContent()).resolves.toBe('21:00:00');
     await admin.getByTestId('audit-list').getByText('mission.update').first().waitFor(WAIT);
     await shot(admin, '07-admin-saved');
+    // the flag switch asks before it changes anything
+    await admin.getByTestId('flag-switch').getByRole('radio', { name: '드라이런' }).click();
+    await admin.getByTestId('flag-confirm').waitFor(WAIT);
+    await admin.getByTestId('flag-confirm').screenshot({ path: path.join(shots, '07b-flag-confirm.png') });
+    await admin.getByTestId('flag-confirm').getByRole('button', { name: '취소' }).click();
+    expect(await admin.getByTestId('flag-confirm').count()).toBe(0);
+    expect((await adminCall('GET', '/api/admin/flags/golden-hour')).state).toBe('on');
     await actx.close();
 
     // the player's view follows without a reload

@@ -1,6 +1,7 @@
 // @vitest-environment jsdom
-import { cleanup, fireEvent, render, screen } from '@testing-library/preact';
-import { afterEach, describe, expect, it } from 'vitest';
+import { act, cleanup, fireEvent, render, screen } from '@testing-library/preact';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { App } from './App';
 import { ApiError, createApi, type Api, type ClaimResult } from './api';
 import { ClaimIntents, claimMission } from './claim';
 import { GoldenCard } from './components/MissionCards';
@@ -121,5 +122,48 @@ describe('claim button', () => {
     render(<GoldenCard m={{ ...completed, autoClaim: true }} now={at} fetchedAt={at} lang="en" onClaim={() => {}} />);
     expect(screen.getByText('Auto-Claim')).toBeTruthy();
     expect(screen.queryByTestId('claim-golden_hour_play_3')).toBeNull();
+  });
+});
+
+describe('claim in the app: RATE_LIMITED waits, then retries with the same key', () => {
+  afterEach(() => {
+    cleanup();
+    vi.useRealTimers();
+  });
+
+  it('shows the wait on the disabled button, re-enables it, and the retry pays with the first key', async () => {
+    vi.useFakeTimers({ now: kstMs('21:40:00'), toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    const keys: string[] = [];
+    const answers = [json({ code: 'RATE_LIMITED', detail: 'slow down', retryAfterS: 2 }, 429, { 'retry-after': '2' }), json(ok)];
+    const fetchImpl = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      const url = String(input);
+      const now = new Date().toISOString();
+      if (url === '/api/time') return json({ serverTime: now, local: '', tz: 'Asia/Seoul', clockGuard: 'off' });
+      if (url === '/api/me') return json({ user: { id: 1 }, diamonds: 0, xp: 0, stamps: 0, tickets: 0, vaultPoints: 0, isAdmin: false });
+      if (url === '/api/mission') return json({ serverTime: now, missions: [goldenMission({ status: keys.length === 2 ? 'claimed' : 'completed', progress: 3 })] });
+      if (url.endsWith('/claim')) {
+        keys.push(new Headers(init?.headers).get('x-idempotency-key')!);
+        return answers.shift()!;
+      }
+      return json({ show: false });
+    }) as typeof fetch;
+    render(<App session={{ initData: 'x', devMode: false, preview: false, lang: 'ko' }} fetchImpl={fetchImpl} />);
+    const flush = (ms: number) => act(async () => void (await vi.advanceTimersByTimeAsync(ms)));
+    await flush(10);
+    const button = () => screen.getByTestId('claim-golden_hour_play_3') as HTMLButtonElement;
+    fireEvent.click(button());
+    await flush(10);
+    expect(button().disabled).toBe(true);
+    expect(button().textContent).toMatch(/^[12]초 후 다시 시도$/);
+    expect(screen.getByTestId('claim-error').textContent).toMatch(/요청이 너무 많아요\. [12]초 후에/);
+    await flush(2100);
+    expect(button().disabled).toBe(false);
+    expect(button().textContent).toBe('다시 시도');
+    fireEvent.click(button());
+    await flush(10);
+    expect(keys).toHaveLength(2);
+    expect(keys[1]).toBe(keys[0]);
+    expect(screen.getByTestId('golden-state').textContent).toBe('수령 완료');
+    expect(screen.getByTestId('wallet-diamonds').textContent).toBe('100');
   });
 });
