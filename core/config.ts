@@ -97,6 +97,8 @@ const schema = z
     TESTER_IDS: idList,
     INGEST_TOKEN: z.string().optional(),
     METRICS_TOKEN: z.string().optional(),
+    // processes without the api role (workers) serve /metrics, /healthz, /readyz on this port; 0 = off
+    METRICS_PORT: int(0, 0, 65535),
     GOLDEN_HOUR_ENABLED: z.enum(FLAG_STATES).default('off'),
     EVENT_TZ: z
       .string()
@@ -188,6 +190,7 @@ function toConfig(e: z.output<typeof schema>) {
     testerIds: e.TESTER_IDS,
     ingestToken: e.INGEST_TOKEN || undefined,
     metricsToken: e.METRICS_TOKEN || undefined,
+    metricsPort: e.METRICS_PORT || undefined,
     goldenHourDefault: e.GOLDEN_HOUR_ENABLED as FlagState,
     tz: e.EVENT_TZ,
     ntpServers: e.NTP_SERVERS,

@@ -51,6 +51,13 @@ async function main() {
       log.info({ port: info.port, url: config.webappUrl }, 'http listening');
     });
     stoppers.push(() => new Promise((r) => server.close(() => r())));
+  } else if (config.metricsPort) {
+    // workers have no API, but their consumer and scheduler metrics must be scrapeable too
+    const { opsApp } = await import('../webapp/server/opsApp.js');
+    const server = serve({ fetch: opsApp(s).fetch, port: config.metricsPort, hostname: config.host }, (info) => {
+      log.info({ port: info.port }, 'metrics listening');
+    });
+    stoppers.push(() => new Promise((r) => server.close(() => r())));
   }
 
   let stopping = false;

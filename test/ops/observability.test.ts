@@ -191,6 +191,13 @@ describe('metrics, dashboard and alert rules', () => {
     }
   });
 
+  it('every alert runbook link points at a section that exists in docs/playbooks/incidents.md', () => {
+    const doc = readFileSync(path.join(root, 'docs/playbooks/incidents.md'), 'utf8');
+    // GitHub's heading slugs: lower case, punctuation dropped, spaces to dashes
+    const anchors = new Set([...doc.matchAll(/^#{2,3} (.+)$/gm)].map((m) => m[1]!.trim().toLowerCase().replace(/[^\w\- ]/g, '').replace(/ /g, '-')));
+    for (const r of rules.groups.flatMap((g) => g.rules)) expect(anchors).toContain(r.annotations.runbook!.split('#')[1]);
+  });
+
   it('the PromQL name extractor ignores functions, labels, grouping, ranges and numbers', () => {
     expect(metricNames('histogram_quantile(0.99, sum by (le, route) (rate(http_request_duration_seconds_bucket{route!="x"}[5m])))')).toEqual([
       'http_request_duration_seconds_bucket',

@@ -3,7 +3,7 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signInitData } from '../../webapp/server/auth.js';
 import { freshBackend, TEST_DATABASE_URL, type Backend } from '../support/backend.js';
-import { PrivateRedis, StartProc, hasRedisServer, waitUntil } from './support/procs.js';
+import { PrivateRedis, StartProc, freePort, hasRedisServer, waitUntil } from './support/procs.js';
 
 /**
  * Scale-out (issue #6, DESIGN.md §1): roles as separate OS processes sharing Postgres and Redis.
@@ -64,6 +64,7 @@ if (multi) describe('two api processes and one worker on one Postgres + Redis', 
   let api2: StartProc;
   let worker: StartProc;
   let sqlc: ReturnType<typeof postgres>;
+  let workerMetrics: string;
 
   beforeAll(async () => {
     backend = await freshBackend();
@@ -76,7 +77,9 @@ if (multi) describe('two api processes and one worker on one Postgres + Redis', 
     if (!redisUrl) throw new Error('the scale-out test needs redis-server on PATH or TEST_REDIS_URL');
     const env = { ...baseEnv, DATABASE_URL: backend.databaseUrl!, REDIS_URL: redisUrl };
     api1 = await StartProc.start({ ...env, ROLES: 'api' }); // migrates and seeds first
-    [api2, worker] = await Promise.all([StartProc.start({ ...env, ROLES: 'api' }), StartProc.start({ ...env, ROLES: 'worker' })]);
+    const metricsPort = await freePort();
+    workerMetrics = `http://127.0.0.1:${metricsPort}/metrics`;
+    [api2, worker] = await Promise.all([StartProc.start({ ...env, ROLES: 'api' }), StartProc.start({ ...env, ROLES: 'worker', METRICS_PORT: String(metricsPort) })]);
     sqlc = postgres(backend.databaseUrl!, { max: 2, onnotice: () => {} });
   }, 240_000);
 
@@ -140,6 +143,18 @@ if (multi) describe('two api processes and one worker on one Postgres + Redis', 
     expect(ledger.map((r) => [r.kind, Number(r.amount)])).toEqual([['diamonds', 50]]);
     const counted = await sqlc`select count(*)::int as n from mission_actions where user_id = ${user} and mission_id = ${daily.id} and verdict = 'counted'`;
     expect(counted[0]!.n).toBe(10);
+  });
+
+  it('every instance exports its own metrics: ingest on each api, consumption on the worker (METRICS_PORT)', async () => {
+    const scrape = async (url: string) => (await fetch(url)).text();
+    const value = (text: string, series: string) => Number(new RegExp(`^${series.replace(/[{}"]/g, (c) => `\\${c}`)} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+    const [m1, m2, mw] = await Promise.all([scrape(`${api1.base}/metrics`), scrape(`${api2.base}/metrics`), scrape(workerMetrics)]);
+    expect(value(m1, 'events_ingested_total{type="PLAY_GAME"}')).toBe(5);
+    expect(value(m2, 'events_ingested_total{type="PLAY_GAME"}')).toBe(8);
+    expect(value(m1, 'events_processed_total')).toBe(0); // api-only processes do not consume
+    expect(value(mw, 'events_processed_total')).toBe(13); // 10 plays + 3 replays, all through the worker
+    expect(mw).toMatch(/^event_queue_lag_seconds \S+$/m);
+    expect((await fetch(workerMetrics.replace('/metrics', '/readyz'))).status).toBe(200);
   });
 });
 
