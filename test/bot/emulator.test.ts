@@ -169,3 +169,22 @@ describe('bot against the telegram-test-api emulator', () => {
     expect(t).toContain('보상 수령: 1건 (수동 1');
   });
 });
+
+describe('startBot in polling mode (@grammyjs/runner) against the emulator', () => {
+  it('answers /start through long polling and stops gracefully', async () => {
+    const h = await createHarness({ env: { WEBAPP_URL } });
+    const emu = await startEmulator();
+    const { startBot } = await import('../../bot/run.js');
+    const handle = await startBot(h.s, { apiRoot: emu.apiRoot });
+    try {
+      const client = emu.server.getClient(BOT_TOKEN, { userId: 3001, chatId: 3001, timeout: 20_000 });
+      await client.sendCommand(client.makeCommand('/start'));
+      const updates = await client.getUpdates();
+      expect(String(updates.result[0]!.message.text)).toContain('환영');
+    } finally {
+      await handle.stop();
+      await emu.stop();
+      await h.close();
+    }
+  });
+});
