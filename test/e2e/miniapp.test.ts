@@ -149,6 +149,17 @@ describe('Mini App in Chromium: locked at 21:29, live at 21:30, three plays, cla
     await page.getByTestId('hot-badge').waitFor(WAIT);
     expect(await page.getByTestId('countdown').textContent()).toMatch(/^01:00:\d\d$|^00:59:\d\d$/);
     await shot(page, '02-active-toast-2130');
+    // the neon border runs (transform only), and a ticking countdown moves nothing on the page
+    expect(await page.evaluate(() => getComputedStyle(document.querySelector('[data-testid="golden-card"]')!, '::before').animationName)).toBe('spin');
+    const box = async () => page.evaluate(() => {
+      const c = document.querySelector('[data-testid="countdown"]')!.getBoundingClientRect();
+      const card = document.querySelector('[data-testid="golden-card"]')!.getBoundingClientRect();
+      return { text: document.querySelector('[data-testid="countdown"]')!.textContent, w: c.width, x: c.x, h: card.height };
+    });
+    const b1 = await box();
+    await expect.poll(async () => (await box()).text, { timeout: 10_000 }).not.toBe(b1.text);
+    const b2 = await box();
+    expect({ w: b2.w, x: b2.x, h: b2.h }).toEqual({ w: b1.w, x: b1.x, h: b1.h });
 
     // the server remembers the toast for today
     await expect
@@ -177,12 +188,14 @@ describe('Mini App in Chromium: locked at 21:29, live at 21:30, three plays, cla
 
     // an admin opens the admin page (its own chunk), sees server time in KST, edits the window
     await adminCall('POST', '/api/toast/golden/seen'); // keeps the admin screenshots free of the toast
-    const actx = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'ko-KR' });
+    const actx = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'ko-KR', reducedMotion: 'reduce' });
     const admin = await actx.newPage();
     const chunks: string[] = [];
     admin.on('request', (r) => chunks.push(r.url()));
     await admin.goto(launchUrl(base, { id: ADMIN, firstName: '운영자', languageCode: 'ko' }));
-    await admin.locator('[data-testid="golden-card"]').waitFor(WAIT);
+    await admin.locator('[data-testid="golden-card"][data-status="active"]').waitFor(WAIT);
+    // prefers-reduced-motion: the border stays still
+    expect(await admin.evaluate(() => getComputedStyle(document.querySelector('[data-testid="golden-card"]')!, '::before').animationName)).toBe('none');
     expect(chunks.some((u) => /AdminPage/.test(u))).toBe(false);
     await admin.getByRole('button', { name: '관리' }).click();
     await admin.getByTestId('admin-page').waitFor(WAIT);
