@@ -284,7 +284,7 @@ describe('hostile input is refused with a stable 4xx and changes nothing', () =>
   });
 
   describe('CSV payouts (POST /api/admin/payouts)', () => {
-    const payout = (body: string | Uint8Array, query = '', ct = 'text/csv') =>
+    const payout = (body: string, query = '', ct = 'text/csv') =>
       h.app.request(`/api/admin/payouts${query}`, { method: 'POST', headers: { authorization: h.auth(ADMIN_ID), 'content-type': ct }, body });
 
     it('a million rows → 413, nothing paid', async () => {
