@@ -226,7 +226,7 @@ export async function runSimulation(plan: SimPlan, t: SimTransport): Promise<Sim
  * HTTP transport against a running DEV_MODE server: the clock moves through PUT /api/dev/clock
  * (as an admin), players sign in through POST /api/dev/login, events go to POST /api/events.
  */
-export function httpTransport(o: { baseUrl: string; ingestToken: string; adminId: number; settleMs?: number }): SimTransport {
+export function httpTransport(o: { baseUrl: string; ingestToken: string; adminId: number; metricsToken?: string; settleTimeoutMs?: number }): SimTransport {
   const base = o.baseUrl.replace(/\/+$/, '');
   const sessions = new Map<number, string>();
   const login = async (userId: number) => {
@@ -273,8 +273,19 @@ export function httpTransport(o: { baseUrl: string; ingestToken: string; adminId
       return m.id;
     },
     async settle() {
-      // there is no drain endpoint over HTTP: give the consumer a moment before the next step
-      await new Promise((r) => setTimeout(r, o.settleMs ?? 300));
+      // no drain endpoint over HTTP: on a single-process dev server, /metrics shows when
+      // everything ingested has been applied; otherwise wait a moment
+      const until = Date.now() + (o.settleTimeoutMs ?? 10_000);
+      for (;;) {
+        const res = await fetch(`${base}/metrics`, { headers: o.metricsToken ? { authorization: `Bearer ${o.metricsToken}` } : {} }).catch(() => null);
+        if (!res?.ok) return void (await new Promise((r) => setTimeout(r, 300)));
+        const text = await res.text();
+        let ingested = 0;
+        for (const m of text.matchAll(/^events_ingested_total\{[^}]*\} (\S+)$/gm)) ingested += Number(m[1]);
+        const processed = Number(/^events_processed_total (\S+)$/m.exec(text)?.[1] ?? 0);
+        if (processed >= ingested || Date.now() > until) return;
+        await new Promise((r) => setTimeout(r, 20));
+      }
     },
   };
 }
@@ -292,7 +303,7 @@ async function main() {
   const date = arg('date') ?? new Date().toISOString().slice(0, 10);
   const plan = planDay({ date, tz: config.tz, users: Number(arg('users') ?? 40), seed: Number(arg('seed') ?? 7), firstUserId: Number(arg('first-user') ?? 100_001) });
   const baseUrl = arg('url') ?? `http://localhost:${config.port}`;
-  const t = httpTransport({ baseUrl, ingestToken: config.ingestToken, adminId });
+  const t = httpTransport({ baseUrl, ingestToken: config.ingestToken, adminId, metricsToken: config.metricsToken });
   const r = await runSimulation(plan, t);
   const byStatus: Record<string, number> = {};
   for (const c of r.claims) byStatus[`${c.status}${c.replayed ? ' (replay)' : ''}`] = (byStatus[`${c.status}${c.replayed ? ' (replay)' : ''}`] ?? 0) + 1;
