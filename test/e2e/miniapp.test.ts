@@ -94,7 +94,7 @@ describe('Mini App in Chromium: locked at 21:29, live at 21:30, three plays, cla
       executablePath: CHROMIUM,
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
     });
-  });
+  }, 180_000);
 
   afterAll(async () => {
     await browser?.close().catch(() => {});
@@ -234,5 +234,5 @@ describe('Mini App in Chromium: locked at 21:29, live at 21:30, three plays, cla
     await shot(page, '08-player-follows');
     expect(errors).toEqual([]);
     await ctx.close();
-  });
+  }, 240_000);
 });
