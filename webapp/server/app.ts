@@ -90,9 +90,15 @@ export function createApp(s: Services, opts: AppOptions = {}) {
     maxSize: config.bodyLimitBytes,
     onError: (c) => problem(c, 'PAYLOAD_TOO_LARGE', `request body over ${config.bodyLimitBytes} bytes`),
   });
-  // GET/HEAD never carry a body here (bodyLimit would pass them anyway), but asking makes
-  // @hono/node-server build a full Request per read: skip it on the hot GET routes (docs/performance.md)
-  app.use('/api/*', (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)));
+  // A request without a body (GET/HEAD, or over a Node socket with no Transfer-Encoding and no or
+  // a zero Content-Length, like a claim) passes bodyLimit anyway, but asking it makes
+  // @hono/node-server build a full Request per call: skip it there (docs/performance.md)
+  const bodiless = (c: Context) => {
+    if (c.req.method === 'GET' || c.req.method === 'HEAD') return true;
+    const headers = (c.env as { incoming?: { headers?: Record<string, unknown> } } | undefined)?.incoming?.headers;
+    return Boolean(headers && headers['transfer-encoding'] === undefined && (headers['content-length'] === undefined || headers['content-length'] === '0'));
+  };
+  app.use('/api/*', (c, next) => (bodiless(c) ? next() : limitBody(c, next)));
 
   app.onError((err, c) => {
     if (isDomainError(err)) return fromDomainError(c, err);
