@@ -75,7 +75,7 @@ async function run(name: Name, scale: number): Promise<Figure> {
     }
     case 'memory': {
       const { memoryFigure, MEMORY_DEFAULTS } = await import('../bench/memory.js');
-      return memoryFigure({ ...MEMORY_DEFAULTS, events: n(MEMORY_DEFAULTS.events) });
+      return memoryFigure({ ...MEMORY_DEFAULTS, events: n(MEMORY_DEFAULTS.events), budgetS: Math.max(20, Math.round(MEMORY_DEFAULTS.budgetS * Math.min(1, scale))) });
     }
     case 'bundle': {
       const { bundleFigure } = await import('../bench/bundle.js');
