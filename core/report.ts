@@ -359,34 +359,60 @@ export interface MessageSender {
   sendMessage(chatId: number, text: string, other?: Record<string, unknown>): Promise<unknown>;
 }
 
+/** notification_deliveries kind of the automatic post (one row per admin and report date). */
+export const REPORT_DELIVERY_KIND = 'daily_report';
+
 /**
  * Sends the day's report to every ADMIN_IDS chat (DESIGN.md §6: posted automatically after the
- * window closes). The scheduler calls it under its lease, so one instance posts once.
+ * window closes). The scheduler calls it under its lease; each (admin, date) is also reserved in
+ * notification_deliveries before sending (DESIGN.md §3, Notifications), so a retried job or a
+ * second scheduler never posts twice, and only failed deliveries are tried again.
  * One admin's failure (blocked bot, no chat yet) does not stop the others.
  */
-export async function postDailyReport(s: Services, api: MessageSender, date: string): Promise<{ sent: number; failed: number; report: DailyReport }> {
+export async function postDailyReport(
+  s: Services,
+  api: MessageSender,
+  date: string,
+): Promise<{ sent: number; failed: number; skipped: number; report: DailyReport }> {
   const report = await dailyReport(s, date);
-  const admins = s.config.adminIds;
+  const admins = [...new Set(s.config.adminIds)];
+  if (admins.length === 0) return { sent: 0, failed: 0, skipped: 0, report };
+  const now = () => new Date(s.clock.nowMs()).toISOString();
+  const list = sql.join(admins.map((a) => sql`(${a}::bigint)`), sql`, `);
+  // reserve: new rows, or earlier failures; anything else was delivered (or is being delivered)
+  const reserved = await s.database.query<{ user_id: string | number }>(
+    sql`insert into notification_deliveries as d (user_id, kind, day, status, attempts, claimed_by, claimed_at)
+        select x.id, ${REPORT_DELIVERY_KIND}, ${date}::date, 'claimed', 1, 'daily-report', ${now()}::timestamptz from (values ${list}) as x(id)
+        on conflict (user_id, kind, day) do update set status = 'claimed', attempts = d.attempts + 1, claimed_at = excluded.claimed_at
+          where d.status = 'failed'
+        returning user_id`,
+  );
+  const targets = new Set(reserved.map((r) => num(r.user_id)));
   const langs = new Map<number, string | null>();
-  if (admins.length) {
-    const rows = await s.database.query<{ id: string | number; language_code: string | null }>(
-      sql`select id, language_code from users where id in (${sql.join(admins.map((a) => sql`${a}`), sql`, `)})`,
-    );
-    for (const r of rows) langs.set(num(r.id), r.language_code);
-  }
+  const rows = await s.database.query<{ id: string | number; language_code: string | null }>(sql`select id, language_code from users where id in (${sql.join(admins.map((a) => sql`${a}`), sql`, `)})`);
+  for (const r of rows) langs.set(num(r.id), r.language_code);
   let sent = 0;
   let failed = 0;
   for (const id of admins) {
+    if (!targets.has(id)) continue;
+    let status = 'sent';
+    let error: string | null = null;
     try {
       await api.sendMessage(id, formatReportText(report, langs.get(id) ?? 'ko'));
       sent++;
-      s.metrics.notification.inc({ kind: 'daily_report', result: 'sent' });
     } catch (err) {
       failed++;
-      s.metrics.notification.inc({ kind: 'daily_report', result: 'failed' });
-      s.log.warn({ adminId: id, err: String(err), date }, 'daily report not delivered');
+      status = 'failed';
+      error = String(err).slice(0, 500);
+      s.log.warn({ adminId: id, err: error, date }, 'daily report not delivered');
     }
+    s.metrics.notification.inc({ kind: REPORT_DELIVERY_KIND, result: status });
+    await s.database.query(
+      sql`update notification_deliveries set status = ${status}, error = ${error}, sent_at = ${status === 'sent' ? now() : null}::timestamptz
+          where user_id = ${id} and kind = ${REPORT_DELIVERY_KIND} and day = ${date}::date`,
+    );
   }
-  s.log.info({ date, sent, failed }, 'daily report posted');
-  return { sent, failed, report };
+  const skipped = admins.length - targets.size;
+  s.log.info({ date, sent, failed, skipped }, 'daily report posted');
+  return { sent, failed, skipped, report };
 }

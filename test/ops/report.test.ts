@@ -314,11 +314,14 @@ describe('daily report for a simulated day (real ingest path, injected clock)', 
     expect((await bad.json()).code).toBe('VALIDATION_FAILED');
   });
 
-  it('the report is posted to every admin chat in their language; one failure does not stop the rest', async () => {
+  it('the report is posted to every admin chat in their language, once per date; a failed delivery is retried next time', async () => {
+    const failing = { sendMessage: async () => Promise.reject(new Error('403: bot was blocked by the user')) };
+    expect(await postDailyReport(h.s, failing, DATE)).toMatchObject({ sent: 0, failed: 1, skipped: 0 });
     const sent: { chatId: number; text: string }[] = [];
     const api = { sendMessage: async (chatId: number, text: string) => void sent.push({ chatId, text }) };
     const r = await postDailyReport(h.s, api, DATE);
-    expect(r).toMatchObject({ sent: 1, failed: 0 });
+    expect(r).toMatchObject({ sent: 1, failed: 0, skipped: 0 });
+    expect(await postDailyReport(h.s, api, DATE)).toMatchObject({ sent: 0, failed: 0, skipped: 1 }); // a retried job posts nothing twice
     expect(sent).toHaveLength(1);
     expect(sent[0]!.chatId).toBe(ADMIN_ID);
     expect(sent[0]!.text).toContain('골든아워 일일 리포트');
@@ -327,7 +330,5 @@ describe('daily report for a simulated day (real ingest path, injected clock)', 
     const en = formatReportText(report, 'en');
     expect(en).toContain(`${exp.golden.participants} participants`);
     expect(en).toContain('Daily cap exceeded');
-    const failing = { sendMessage: async () => Promise.reject(new Error('403: bot was blocked by the user')) };
-    expect(await postDailyReport(h.s, failing, DATE)).toMatchObject({ sent: 0, failed: 1 });
   });
 });
