@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock } from './clock.js';
+import type { Config } from './config.js';
 import type { ClockHealth, ClockHealthState } from './clockHealth.js';
 import type { Metrics } from './metrics.js';
 import { querySntp, type SntpResult } from './sntp.js';
@@ -51,7 +52,7 @@ export class ClockGuard implements ClockHealth {
 
   constructor(o: ClockGuardOptions) {
     if (o.servers.length !== 2) throw new RangeError('the clock guard needs exactly two NTP servers');
-    this.o = { failCloseAfter: 3, timeoutMs: 2000, query: querySntp, ...o };
+    this.o = { ...o, failCloseAfter: o.failCloseAfter ?? 3, query: o.query ?? querySntp, timeoutMs: o.timeoutMs ?? 2000 };
   }
 
   isHealthy(): boolean {
@@ -127,4 +128,19 @@ export class ClockGuard implements ClockHealth {
     this.timer = null;
     await this.inflight?.catch(() => {});
   }
+}
+
+/**
+ * The guard for a config: null (guard off, with a warning) when NTP_SERVERS is not set, so a
+ * deployment without NTP sources is visible in the log rather than silently unguarded.
+ */
+export function createClockGuard(
+  c: Pick<Config, 'ntpServers' | 'clockToleranceMs' | 'clockFailCloseAfter'>,
+  deps: { clock: Clock; metrics?: Metrics; log?: Logger; timeoutMs?: number },
+): ClockGuard | null {
+  if (c.ntpServers.length === 0) {
+    deps.log?.warn('NTP_SERVERS not set: the clock guard is off (no preflight before broadcasts, windows never close for clock reasons)');
+    return null;
+  }
+  return new ClockGuard({ servers: c.ntpServers, toleranceMs: c.clockToleranceMs, failCloseAfter: c.clockFailCloseAfter, timeoutMs: deps.timeoutMs, clock: deps.clock, metrics: deps.metrics, log: deps.log });
 }
