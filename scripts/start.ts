@@ -19,6 +19,12 @@ async function main() {
     }
     throw err;
   }
+  // the in-process queue and PGlite cannot be shared: a split role needs Postgres and Redis
+  const split = !(config.roles.includes('api') && config.roles.includes('worker'));
+  if (split && (!config.databaseUrl || !config.redisUrl)) {
+    console.error(`ROLES=${config.roles.join(',')}: running roles in separate processes needs DATABASE_URL and REDIS_URL (the embedded default keeps state in this process)`);
+    process.exit(78);
+  }
   const s = await createServices({ config });
   const { log } = s;
   log.info({ roles: config.roles, database: s.database.kind, redis: Boolean(config.redisUrl), tz: config.tz, devMode: config.devMode }, 'golden hour starting');
@@ -42,8 +48,8 @@ async function main() {
   });
 
   // optional parts register themselves through these hooks
-  const extras = await import('./roles.js').catch(() => null);
-  if (extras) await extras.attachRoles(s, { mounts, stoppers });
+  const { attachRoles } = await import('./roles.js');
+  await attachRoles(s, { mounts, stoppers });
 
   if (config.roles.includes('api') || config.botMode === 'webhook') {
     const app = createApp(s, { mount: mounts });
