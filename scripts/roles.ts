@@ -19,4 +19,24 @@ export async function attachRoles(s: Services, hooks: RoleHooks): Promise<void> 
     if (bot.mount) hooks.mounts.push(bot.mount);
     hooks.stoppers.push(() => bot.stop());
   }
+  if (s.config.roles.includes('worker')) await startWorkerJobs(s, hooks);
+}
+
+/** Worker: the clock guard (NTP_SERVERS) and the golden-hour scheduler (issue 5, core/scheduler.ts). */
+async function startWorkerJobs(s: Services, hooks: RoleHooks): Promise<void> {
+  const { createClockGuard } = await import('../core/clockGuard.js');
+  const { Scheduler } = await import('../core/scheduler.js');
+  const { broadcasterFor } = await import('../core/broadcast.js');
+  const { postDailyReport } = await import('../core/report.js');
+  const guard = createClockGuard(s.config, { clock: s.clock, metrics: s.metrics, log: s.log });
+  if (guard) {
+    s.setClockHealth(guard);
+    guard.start(s.config.clockCheckIntervalS);
+    hooks.stoppers.push(() => guard.stop());
+  }
+  const api = broadcasterFor(s)?.api;
+  if (!api) s.log.warn('BOT_TOKEN not set: the scheduler runs, but announcements and reminders are skipped');
+  const scheduler = new Scheduler(s, { guard, api, onDailyReport: api ? (date) => postDailyReport(s, api, date) : undefined });
+  scheduler.start();
+  hooks.stoppers.push(() => scheduler.stop());
 }

@@ -6,6 +6,7 @@ import { adminFeature } from './admin.js';
 import { missionEditFeature } from './missionEdit.js';
 import { payoutFeature } from './payout.js';
 import { reportFeature } from './report.js';
+import { broadcastFeature } from './broadcast.js';
 
 /** What a feature gets when the bot is built (the bot's deps with defaults filled in). */
 export interface FeatureDeps extends BotDeps {
@@ -24,4 +25,4 @@ export type Feature = (deps: FeatureDeps) => Middleware<BotContext>;
  * `isAdmin` and call `refuse` from ../filters.ts for everyone else.
  * missionEdit comes before admin because it owns /cancel and the active conversation.
  */
-export const features: Feature[] = [welcomeFeature, missionEditFeature, payoutFeature, missionsFeature, adminFeature, reportFeature];
+export const features: Feature[] = [welcomeFeature, missionEditFeature, payoutFeature, missionsFeature, adminFeature, reportFeature, broadcastFeature];
