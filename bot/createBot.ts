@@ -30,8 +30,12 @@ export function createBot(deps: BotDeps): Bot<BotContext> {
   const { s } = deps;
   const apiRoot = (deps.apiRoot ?? s.config.telegramApiRoot ?? DEFAULT_API_ROOT).replace(/\/+$/, '');
   const bot = new Bot<BotContext>(deps.token, { botInfo: deps.botInfo, client: { apiRoot } });
-  // bounded: a flood-wait longer than maxDelayS is surfaced as an error instead of stalling the update
-  bot.api.config.use(autoRetry({ maxRetryAttempts: deps.retry?.maxAttempts ?? 3, maxDelaySeconds: deps.retry?.maxDelayS ?? 30 }));
+  // bounded: 429/5xx are retried at most maxAttempts times and a flood-wait longer than maxDelayS
+  // is surfaced instead of stalling the update. Network errors are NOT retried here (auto-retry
+  // would retry those forever): start-up loops in run.ts and the runner retry on their own.
+  bot.api.config.use(
+    autoRetry({ maxRetryAttempts: deps.retry?.maxAttempts ?? 3, maxDelaySeconds: deps.retry?.maxDelayS ?? 30, rethrowHttpErrors: true }),
+  );
 
   const onError = async (err: BotError<BotContext>) => {
     const ctx = err.ctx;

@@ -16,6 +16,8 @@ export interface BotHandle {
   bot: Bot<BotContext>;
   /** webhook mode: adds POST /telegram/webhook to the API app */
   mount?: (app: Hono<AuthEnv>) => void;
+  /** polling: settles once connected, or once stop() gave up connecting */
+  connected?: Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -120,12 +122,15 @@ export async function startBot(s: Services, overrides: Partial<BotDeps> = {}): P
     const secret = config.webhookSecret!;
     const url = webhookTarget(config.webhookUrl!);
     let timer: NodeJS.Timeout | null = null;
+    let stopped = false;
     const register = async (n: number) => {
+      if (stopped) return;
       try {
         await bot.api.setWebhook(url, { secret_token: secret, drop_pending_updates: false });
         log.info({ url }, 'bot webhook registered');
         cancelCosmetics = scheduleCosmetics(bot, s, webappUrl);
       } catch (err) {
+        if (stopped) return;
         log.error({ err: String(err), attempt: n }, 'setWebhook failed; retrying');
         timer = setTimeout(() => void register(n + 1), Math.min(60_000, 2000 * n));
         timer.unref();
@@ -136,22 +141,46 @@ export async function startBot(s: Services, overrides: Partial<BotDeps> = {}): P
       bot,
       mount: webhookRoute(bot, secret, log),
       async stop() {
+        stopped = true;
         cancelCosmetics();
         if (timer) clearTimeout(timer);
       },
     };
   }
 
-  await bot.init();
-  await bot.api.deleteWebhook().catch((err) => log.warn({ err: String(err) }, 'deleteWebhook failed'));
-  const runner: RunnerHandle = run(bot, { runner: { fetch: { allowed_updates: ['message', 'callback_query', 'my_chat_member'] } } });
-  log.info({ username: bot.botInfo.username }, 'bot polling');
-  cancelCosmetics = scheduleCosmetics(bot, s, webappUrl);
+  // Telegram being unreachable at start must not take the API and worker down with it: connect
+  // in the background and keep retrying (a bad token is logged on every attempt)
+  let runner: RunnerHandle | null = null;
+  let stopped = false;
+  let timer: NodeJS.Timeout | null = null;
+  const abort = new AbortController();
+  const connect = async (n: number) => {
+    try {
+      await bot.init(abort.signal as Parameters<typeof bot.init>[0]); // grammY itself retries network errors here, with backoff
+      await bot.api.deleteWebhook().catch((err) => log.warn({ err: String(err) }, 'deleteWebhook failed'));
+      if (stopped) return;
+      runner = run(bot, { runner: { fetch: { allowed_updates: ['message', 'callback_query', 'my_chat_member'] } } });
+      log.info({ username: bot.botInfo.username }, 'bot polling');
+      cancelCosmetics = scheduleCosmetics(bot, s, webappUrl);
+    } catch (err) {
+      if (stopped) return;
+      log.error({ err: String(err), attempt: n }, 'bot could not reach Telegram; retrying');
+      timer = setTimeout(() => void connect(n + 1), Math.min(60_000, 2000 * n));
+      timer.unref();
+    }
+  };
+  const connected = connect(1);
   return {
     bot,
+    connected,
     async stop() {
+      stopped = true;
+      abort.abort();
+      if (timer) clearTimeout(timer);
       cancelCosmetics();
-      if (runner.isRunning()) await runner.stop();
+      await connected;
+      const r = runner as RunnerHandle | null;
+      if (r?.isRunning()) await r.stop();
     },
   };
 }

@@ -176,6 +176,7 @@ describe('startBot in polling mode (@grammyjs/runner) against the emulator', () 
     const emu = await startEmulator();
     const { startBot } = await import('../../bot/run.js');
     const handle = await startBot(h.s, { apiRoot: emu.apiRoot });
+    await handle.connected;
     try {
       const client = emu.server.getClient(BOT_TOKEN, { userId: 3001, chatId: 3001, timeout: 20_000 });
       await client.sendCommand(client.makeCommand('/start'));
@@ -184,6 +185,20 @@ describe('startBot in polling mode (@grammyjs/runner) against the emulator', () 
     } finally {
       await handle.stop();
       await emu.stop();
+      await h.close();
+    }
+  });
+
+  it('an unreachable Bot API does not fail or block the start, and stop() still ends promptly', async () => {
+    const h = await createHarness();
+    const { startBot } = await import('../../bot/run.js');
+    // nothing listens on port 9 (discard) on the loopback: grammY keeps retrying getMe in the background
+    const handle = await startBot(h.s, { apiRoot: 'http://127.0.0.1:9' });
+    try {
+      expect(handle.bot.isInited()).toBe(false);
+    } finally {
+      await handle.stop(); // aborts the connection attempts
+      await handle.connected;
       await h.close();
     }
   });
