@@ -23,6 +23,17 @@ export const ADMIN_ID = 9001;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+// every child we start dies with us, even when a test run is cut short (afterAll also kills them)
+const children = new Set<ChildProcess>();
+function track(child: ChildProcess): ChildProcess {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+process.once('exit', () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+});
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
@@ -72,7 +83,7 @@ export class RedisProc {
     return r;
   }
   async start() {
-    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    this.child = track(spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' }));
     await waitFor(`redis on ${this.port}`, () => portOpen(this.port), 10_000);
   }
   /** SIGKILL: the harshest stop, nothing flushed */
@@ -112,14 +123,22 @@ export class PostgresProc {
     await exited(init);
     if (init.exitCode !== 0) throw new Error(`initdb failed (${init.exitCode})`);
     const pg = new PostgresProc(await freePort(), dir);
+    // runuser does not pass a SIGKILL on: stop the postmaster itself if the test run dies
+    process.once('exit', () => {
+      try {
+        process.kill(Number(readFileSync(path.join(dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]), 'SIGQUIT');
+      } catch {
+        /* not running */
+      }
+    });
     await pg.start();
     return pg;
   }
   async start() {
-    this.child = PostgresProc.run(PostgresProc.bin('postgres'), [
+    this.child = track(PostgresProc.run(PostgresProc.bin('postgres'), [
       '-D', path.join(this.dir, 'data'), '-p', String(this.port), '-k', this.dir,
       '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=200',
-    ]);
+    ]));
     await waitFor(`postgres on ${this.port}`, async () => {
       const c = postgres(this.url(), { max: 1, connect_timeout: 2, onnotice: () => {} });
       try {
@@ -218,7 +237,7 @@ export class AppProc {
     this.logs.length = 0;
     // node with tsx's loader, not the tsx CLI: the CLI runs the app in a grandchild that a
     // SIGKILL of its parent would orphan, and these tests need the kill to land on the app itself
-    this.child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = track(spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] }));
     const keep = (chunk: Buffer) => {
       for (const line of chunk.toString().split('\n')) if (line) this.logs.push(line);
       if (this.logs.length > 2000) this.logs.splice(0, this.logs.length - 2000);
