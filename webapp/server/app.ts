@@ -85,7 +85,20 @@ export function createApp(s: Services, opts: AppOptions = {}) {
       crossOriginEmbedderPolicy: false,
     }),
   );
-  app.use('/api/*', cors({ origin: webOrigin, allowHeaders: ['Authorization', 'Content-Type', 'X-Idempotency-Key', 'Idempotency-Key'], maxAge: 600 }));
+  const corsPreflight = cors({ origin: webOrigin, allowHeaders: ['Authorization', 'Content-Type', 'X-Idempotency-Key', 'Idempotency-Key'], maxAge: 600 });
+  app.use('/api/*', async (c, next) => {
+    if (c.req.method === 'OPTIONS') return corsPreflight(c, next);
+    // the headers cors() sets on an ordinary request, but Vary goes straight onto the response's
+    // headers: cors() uses c.header() after next(), which makes Hono re-wrap the finished body as a
+    // stream (~12% of server CPU on GET /api/mission; docs/performance.md)
+    if (c.req.header('origin') === webOrigin) c.res.headers.set('Access-Control-Allow-Origin', webOrigin);
+    await next();
+    try {
+      c.res.headers.append('Vary', 'Origin');
+    } catch {
+      c.header('Vary', 'Origin', { append: true }); // immutable headers (a fetched Response): let Hono copy it
+    }
+  });
   const limitBody = bodyLimit({
     maxSize: config.bodyLimitBytes,
     onError: (c) => problem(c, 'PAYLOAD_TOO_LARGE', `request body over ${config.bodyLimitBytes} bytes`),
