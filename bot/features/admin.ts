@@ -4,6 +4,7 @@ import { isDomainError } from '../../core/errors.js';
 import { listAudit } from '../../core/audit.js';
 import { updateMission } from '../../core/adminMissions.js';
 import { goldenCounts, goldenMission } from '../../core/goldenStatus.js';
+import { estimateAnnouncement } from '../../core/broadcast.js';
 import { explainUser } from '../../core/why.js';
 import { formatLocal } from '../../core/time.js';
 import { parseTimeOfDay, validateWindow } from '../../core/window.js';
@@ -22,6 +23,13 @@ function clockText(t: Translate, ctx: BotContext): string {
   if (!st.enabled) return t('golden.clockOff');
   if (st.healthy) return t('golden.clockHealthy', { checkedAt: st.checkedAt ? formatLocal(Date.parse(st.checkedAt), ctx.s.config.tz, 'HH:mm:ss') : '-' });
   return t('golden.clockUnhealthy', { failures: st.consecutiveFailures, error: st.lastError ?? '-' });
+}
+
+/** The next announcement's audience and expected finish at the configured rate (issue: admins see it in /golden). */
+async function broadcastText(t: Translate, ctx: BotContext): Promise<string> {
+  const e = await estimateAnnouncement(ctx.s).catch(() => null);
+  if (!e) return '';
+  return `\n\n${t('golden.broadcast', { day: e.day, recipients: e.recipients, rate: e.ratePerS, finish: e.expectedFinishLocal, outlasts: e.outlastsWindow })}`;
 }
 
 /** Parses "/golden_time 21:30 22:30" into a validated window, or a localized reason. */
@@ -73,7 +81,7 @@ export const adminFeature: Feature = () => {
         claimsManual: c.claimsByMode.manual,
         claimsAuto: c.claimsByMode.auto,
         claimsPayout: c.claimsByMode.payout,
-      }),
+      }) + (await broadcastText(t, ctx)),
     );
   });
 

@@ -46,6 +46,7 @@ export const en: Messages = {
 
   'golden.status': (p) =>
     `🔥 Golden Hour status\nFlag: ${p.flag}\nWindow: ${p.window}\nServer time: ${p.now} KST\nClock guard: ${p.clock}\n\nToday (${p.period})\nParticipants: ${p.participants}\nCompletions: ${p.completions}\nClaims: ${p.claims} (manual ${p.claimsManual} · auto ${p.claimsAuto} · payout ${p.claimsPayout})`,
+  'golden.broadcast': (p) => `📣 Announcement (${p.day}): ${p.recipients} recipients · ${p.rate}/s · expected to finish ${p.finish} KST${p.outlasts ? ' ⚠️ after the window closes' : ''}`,
   'golden.noMission': 'There is no Golden Hour mission.',
   'golden.noWindow': 'no window',
   'golden.clockOff': 'off (NTP_SERVERS not set; treated as healthy)',

@@ -52,6 +52,8 @@ export const ko = {
   // ---- /golden and flag
   'golden.status': (p: { flag: string; window: string; now: string; clock: string; participants: number; completions: number; claims: number; claimsManual: number; claimsAuto: number; claimsPayout: number; period: string }) =>
     `🔥 골든아워 상태\n플래그: ${p.flag}\n시간: ${p.window}\n서버 시각: ${p.now} KST\n시계 점검: ${p.clock}\n\n오늘(${p.period}) 현황\n참여자: ${p.participants}명\n완료: ${p.completions}명\n보상 수령: ${p.claims}건 (수동 ${p.claimsManual} · 자동 ${p.claimsAuto} · 지급 ${p.claimsPayout})`,
+  'golden.broadcast': (p: { day: string; recipients: number; rate: number; finish: string; outlasts: boolean }) =>
+    `📣 공지 (${p.day}): 대상 ${p.recipients}명 · 초당 ${p.rate}건 · 예상 완료 ${p.finish} KST${p.outlasts ? ' ⚠️ 골든아워 종료 후 완료' : ''}`,
   'golden.noMission': '골든아워 미션이 없습니다.',
   'golden.noWindow': '시간 설정 없음',
   'golden.clockOff': '꺼짐 (NTP_SERVERS 미설정, 정상 처리)',

@@ -167,6 +167,8 @@ describe('bot against the telegram-test-api emulator', () => {
     expect(t).toContain('시계 점검: 꺼짐');
     expect(t).toContain('참여자: 1명');
     expect(t).toContain('보상 수령: 1건 (수동 1');
+    // the announcement's audience and expected finish at the configured rate (25/s)
+    expect(t).toMatch(/📣 공지 \(2026-11-27\): 대상 \d+명 · 초당 25건 · 예상 완료 \d\d:\d\d:\d\d KST/);
   });
 });
 

@@ -47,6 +47,14 @@ export async function startSession(win: Window = window, fetchImpl?: typeof fetc
   return null;
 }
 
+/** `startapp=golden` (bot button) or `card=golden` (announcement) on the Mini App URL, or `start_param` in Telegram's init data (t.me link). */
+export function deepLinkTarget(initData: string, loc: Pick<Location, 'search' | 'hash'>): string | null {
+  const fromInit = new URLSearchParams(initData).get('start_param');
+  const q = new URLSearchParams(loc.search);
+  const h = new URLSearchParams(loc.hash.replace(/^#/, ''));
+  return fromInit ?? q.get('startapp') ?? q.get('card') ?? q.get('tgWebAppStartParam') ?? h.get('tgWebAppStartParam');
+}
+
 type Tab = 'DAILY' | 'WEEKLY' | 'NEW';
 const TAB_OF: Record<string, Tab> = { DAILY: 'DAILY', SPECIAL: 'DAILY', WEEKLY: 'WEEKLY', NEW: 'NEW' };
 
@@ -216,6 +224,14 @@ export function App({ session, fetchImpl, timeSyncMs, missionPollMs, loadAdmin =
       setPlaying(false);
     }
   }, [api, loadMissions, loadMe]);
+
+  // deep link from the bot (/start golden): open straight on the golden-hour card
+  const wantsGolden = useMemo(() => deepLinkTarget(session.initData, window.location) === 'golden', [session.initData]);
+  useEffect(() => {
+    if (!wantsGolden || !list) return;
+    setPage('missions');
+    document.querySelector('[data-testid="golden-card"]')?.scrollIntoView({ block: 'start' });
+  }, [wantsGolden, list !== null]);
 
   const missions = list?.missions ?? [];
   const golden = missions.filter((m) => m.isGoldenHour);
