@@ -21,6 +21,8 @@ export interface AcceptedEvent {
   userId: number;
   type: string;
   actionId: string;
+  /** missions this event must have a verdict for (default: see InvariantOptions.verdictMissionIds) */
+  missionIds?: number[];
 }
 
 export interface InvariantOptions {
@@ -157,7 +159,7 @@ export async function checkInvariants(database: Database, o: InvariantOptions = 
   // 5. every accepted event recorded, with a verdict per mission of its type
   const accepted = dedupe(o.accepted ?? []);
   if (accepted.length) {
-    const rows = JSON.stringify(accepted.map((e) => ({ u: e.userId, t: e.type, a: e.actionId })));
+    const rows = JSON.stringify(accepted.map((e) => ({ u: e.userId, t: e.type, a: e.actionId, ms: e.missionIds ?? null })));
     report(
       'accepted event never recorded',
       await database.query(sql`
@@ -166,14 +168,13 @@ export async function checkInvariants(database: Database, o: InvariantOptions = 
         left join actions a on a.user_id = x.u and a.type = x.t and a.action_id = x.a
         where a.id is null limit 50`),
     );
-    const missionFilter = o.verdictMissionIds
-      ? sql`m.id = any(${`{${o.verdictMissionIds.join(',')}}`}::int[])`
-      : sql`m.active`;
+    const defaultFilter = o.verdictMissionIds ? sql`m.id = any(${`{${o.verdictMissionIds.join(',')}}`}::int[])` : sql`m.active`;
+    const missionFilter = sql`case when x.ms is null then ${defaultFilter} else m.id in (select jsonb_array_elements_text(x.ms)::int) end`;
     report(
       'accepted event without a verdict for a mission of its type',
       await database.query(sql`
         select x.u as user_id, x.t as type, x.a as action_id, m.id as mission_id
-        from jsonb_to_recordset(${rows}::jsonb) as x(u bigint, t text, a text)
+        from jsonb_to_recordset(${rows}::jsonb) as x(u bigint, t text, a text, ms jsonb)
         join missions m on m.action_type = x.t and ${missionFilter}
         left join mission_actions ma on ma.user_id = x.u and ma.mission_id = m.id and ma.action_id = x.a
         where ma.user_id is null limit 50`),
