@@ -1,6 +1,7 @@
 import type { Hono } from 'hono';
 import type { Services } from '../core/services.js';
 import type { AuthEnv } from '../webapp/server/auth.js';
+import { createClockGuard } from '../core/clockGuard.js';
 
 /**
  * Role wiring beyond the API (bot, worker jobs). Each part adds itself here so start.ts stays
@@ -20,20 +21,29 @@ export async function attachRoles(s: Services, hooks: RoleHooks): Promise<void> 
     hooks.stoppers.push(() => bot.stop());
   }
   if (s.config.roles.includes('worker')) await startWorkerJobs(s, hooks);
+  else if (s.config.roles.includes('api')) startClockGuard(s, hooks);
 }
 
-/** Worker: the clock guard (NTP_SERVERS) and the golden-hour scheduler (issue 5, core/scheduler.ts). */
-async function startWorkerJobs(s: Services, hooks: RoleHooks): Promise<void> {
-  const { createClockGuard } = await import('../core/clockGuard.js');
-  const { Scheduler } = await import('../core/scheduler.js');
-  const { broadcasterFor } = await import('../core/broadcast.js');
-  const { postDailyReport } = await import('../core/report.js');
+/**
+ * Every process that judges windows (api: list and claim; worker: the consumer) checks its own
+ * machine's clock, since that is the clock its decisions use.
+ */
+function startClockGuard(s: Services, hooks: RoleHooks) {
   const guard = createClockGuard(s.config, { clock: s.clock, metrics: s.metrics, log: s.log });
   if (guard) {
     s.setClockHealth(guard);
     guard.start(s.config.clockCheckIntervalS);
     hooks.stoppers.push(() => guard.stop());
   }
+  return guard;
+}
+
+/** Worker: the clock guard (NTP_SERVERS) and the golden-hour scheduler (issue 5, core/scheduler.ts). */
+async function startWorkerJobs(s: Services, hooks: RoleHooks): Promise<void> {
+  const { Scheduler } = await import('../core/scheduler.js');
+  const { broadcasterFor } = await import('../core/broadcast.js');
+  const { postDailyReport } = await import('../core/report.js');
+  const guard = startClockGuard(s, hooks);
   const api = broadcasterFor(s)?.api;
   if (!api) s.log.warn('BOT_TOKEN not set: the scheduler runs, but announcements and reminders are skipped');
   const scheduler = new Scheduler(s, { guard, api, onDailyReport: api ? (date) => postDailyReport(s, api, date) : undefined });
