@@ -3,6 +3,8 @@ import fc from 'fast-check';
 import { createHarness, ADMIN_ID, BOT_TOKEN, INGEST_TOKEN, type Harness } from '../support/harness.js';
 import { assertInvariants, databaseFingerprint } from '../support/invariants.js';
 import { signInitData } from '../../webapp/server/auth.js';
+import { createBot } from '../../bot/createBot.js';
+import { BOT_INFO, recordCalls, textUpdate } from '../bot/support.js';
 
 /**
  * Issue #8, hostile input: every malformed request gets a clear 4xx problem with a stable code,
@@ -194,6 +196,14 @@ describe('hostile input is refused with a stable 4xx and changes nothing', () =>
       const list = await h.req('/api/mission', { userId: 1001 });
       expect(list.headers.get('content-type')).toContain('application/json');
       expect(((await list.json()) as { missions: { title: string }[] }).missions.map((m) => m.title)).toContain(title);
+      // the bot sends titles as plain text (no parse_mode), so markup is shown, never interpreted
+      const bot = createBot({ s: h.s, token: BOT_TOKEN, botInfo: BOT_INFO });
+      const rec = recordCalls(bot);
+      await bot.handleUpdate(textUpdate({ id: 1001 }, '/missions'));
+      const sent = rec.calls.filter((c) => c.method === 'sendMessage' || c.method === 'editMessageText');
+      expect(sent.length).toBeGreaterThan(0);
+      for (const c of sent) expect(c.payload.parse_mode).toBeUndefined();
+      expect(sent.map((c) => String(c.payload.text)).join('\n')).toContain(title);
       // undo, so the fingerprint still describes the original catalog
       const id = ((await res.json()) as { id: number }).id;
       await h.s.database.query((await import('drizzle-orm')).sql`delete from admin_audit_log where mission_id = ${id}`);
@@ -201,10 +211,21 @@ describe('hostile input is refused with a stable 4xx and changes nothing', () =>
       await h.s.catalog.invalidate();
     });
 
-    it('property: random JSON patches never change a mission unless valid, never 5xx (fast-check)', async () => {
+    it('property: random invalid JSON patches are refused and change nothing, never 5xx (fast-check)', async () => {
+      const badTime = fc.oneof(fc.string().filter((t) => t !== '' && !/^\d\d:\d\d(:\d\d)?$/.test(t)), fc.integer());
       await fc.assert(
         fc.asyncProperty(
-          fc.record({ startTime: fc.oneof(fc.string(), fc.integer(), fc.constant(null)), endTime: fc.oneof(fc.string(), fc.integer()), target: fc.oneof(fc.integer({ max: 0 }), fc.double(), fc.string()) }, { requiredKeys: [] }).filter((r) => Object.keys(r).length > 0),
+          // never a valid value: no time-shaped or empty strings, no whole positive targets
+          fc
+            .record(
+              {
+                startTime: fc.oneof(badTime, fc.constant(null)),
+                endTime: badTime,
+                target: fc.oneof(fc.integer({ max: 0 }), fc.double().filter((d) => !Number.isInteger(d)), fc.string()),
+              },
+              { requiredKeys: [] },
+            )
+            .filter((r) => Object.keys(r).length > 0),
           async (patch) => {
             const res = await admin('PATCH', `/api/admin/missions/${gid}`, patch);
             expect(res.status).toBe(400);
