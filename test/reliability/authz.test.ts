@@ -11,7 +11,7 @@ import { ADMIN_COMMANDS as ADMIN_FEATURE_COMMANDS } from '../../bot/features/adm
 import { WEBHOOK_PATH, webhookRoute } from '../../bot/run.js';
 import { createApp } from '../../webapp/server/app.js';
 import { ko } from '../../bot/locales/ko.js';
-import { BOT_INFO, callbackUpdate, recordCalls, textUpdate } from '../bot/support.js';
+import { BOT_INFO, callbackUpdate, documentUpdate, recordCalls, textUpdate } from '../bot/support.js';
 import { ROOT } from './support/procs.js';
 
 /**
@@ -164,6 +164,16 @@ describe('authorization', () => {
       for (const c of rec.of('answerCallbackQuery')) if (c.payload.text !== undefined) expect([refusal, ko['common.expired']]).toContain(c.payload.text);
       for (const t of rec.texts()) expect([refusal, ko['common.expired']]).toContain(t);
       expect(rec.of('editMessageText').map((c) => c.payload.text)).toEqual([]);
+      await unchanged();
+    });
+
+    it('a CSV document sent by a non-admin is never downloaded or previewed', async () => {
+      const bot = createBot({ s: h.s, token: BOT_TOKEN, botInfo: BOT_INFO });
+      const rec = recordCalls(bot, new Map([['evil', { path: 'documents/evil.csv', size: 20 }]]));
+      await bot.handleUpdate(textUpdate({ id: PLAYER }, '/payout'));
+      await bot.handleUpdate(documentUpdate({ id: PLAYER }, { fileId: 'evil', fileName: 'winners.csv', size: 20 }, '/payout'));
+      expect(rec.of('getFile')).toEqual([]);
+      for (const t of rec.texts()) expect(t).toBe(refusal);
       await unchanged();
     });
 

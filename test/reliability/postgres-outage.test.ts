@@ -47,7 +47,6 @@ describe('PostgreSQL restarted mid-run', () => {
   });
 
   const expectUnavailable = async (res: Response) => {
-    if (res.status !== 503) console.log(api.logs.filter((l) => l.includes('unhandled')).slice(-3).join('\n'));
     expect(res.status).toBe(503);
     expect(res.headers.get('content-type')).toContain('application/problem+json');
     const text = await res.text();
@@ -83,6 +82,33 @@ describe('PostgreSQL restarted mid-run', () => {
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     expect((await claim(api.base, 704, daily, randomUUID())).status).toBe(200);
     expect(((await (await claim(api.base, 701, daily, randomUUID())).json()) as { code: string }).code).toBe('ALREADY_CLAIMED');
+    await eventuallyInvariants(database, { accepted }, 30_000);
+  }, 180_000);
+
+  it('a crash-like stop (SIGQUIT) in the middle of claims: retried with the same keys after the restart, each pays once', async () => {
+    const users = [711, 712, 713, 714, 715, 716, 717, 718];
+    const events = tenPlays(users, 'c');
+    expect((await ingest(api.base, events)).status).toBe(202);
+    accepted.push(...events);
+    await until('plays applied', async () => (await doneCount(users)) === users.length, 60_000);
+    const keys = new Map(users.map((u) => [u, randomUUID()]));
+    const first = users.map((u) => claim(api.base, u, daily, keys.get(u)!, 30_000).then((r) => r.status, () => 0));
+    await pg.stop('immediate');
+    for (const s of await Promise.all(first)) expect([200, 503, 0]).toContain(s); // paid, or told to retry
+    await pg.start();
+    for (const u of users) {
+      const final = await until(`user ${u} settled`, async () => {
+        const r = await claim(api.base, u, daily, keys.get(u)!);
+        if (r.status === 200) return 'OK';
+        const code = ((await r.json()) as { code: string }).code;
+        return code === 'ALREADY_CLAIMED' ? code : false;
+      }, 60_000);
+      expect(['OK', 'ALREADY_CLAIMED']).toContain(final);
+    }
+    const [rows] = await database.query<{ n: number }>(
+      sql`select count(*)::int as n from reward_ledger where mission_id = ${daily} and user_id = any(${`{${users.join(',')}}`}::bigint[])`,
+    );
+    expect(rows!.n).toBe(users.length);
     await eventuallyInvariants(database, { accepted }, 30_000);
   }, 180_000);
 });
