@@ -5,6 +5,7 @@ import { serve } from '@hono/node-server';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { ConfigError, loadConfig } from '../core/config.js';
 import { createServices } from '../core/services.js';
+import { installProcessGuards } from '../core/processGuards.js';
 import { createApp } from '../webapp/server/app.js';
 
 /** Entry point: every role in one process by default (DESIGN.md §1); ROLES picks a subset. */
@@ -27,6 +28,7 @@ async function main() {
   }
   const s = await createServices({ config });
   const { log } = s;
+  installProcessGuards(log);
   log.info({ roles: config.roles, database: s.database.kind, redis: Boolean(config.redisUrl), tz: config.tz, devMode: config.devMode }, 'golden hour starting');
   if (!config.botToken) log.warn('BOT_TOKEN not set: the bot is off' + (config.devMode ? ' (dev login signs Mini App sessions instead)' : ''));
   if (!config.ingestToken) log.warn('INGEST_TOKEN not set: POST /api/events refuses every request');
