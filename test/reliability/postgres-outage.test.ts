@@ -96,6 +96,7 @@ describe('PostgreSQL restarted mid-run', () => {
     await pg.stop('immediate');
     for (const s of await Promise.all(first)) expect([200, 503, 0]).toContain(s); // paid, or told to retry
     await pg.start();
+    for (const p of [api, worker]) expect(p.alive, `${p.o.roles} survives the database crash:\n${p.logs.slice(-6).join('\n')}`).toBe(true);
     for (const u of users) {
       const final = await until(`user ${u} settled`, async () => {
         const r = await claim(api.base, u, daily, keys.get(u)!);
