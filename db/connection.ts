@@ -25,6 +25,22 @@ function rowsOf<T>(res: unknown): T[] {
   return ((res as { rows?: T[] }).rows ?? []) as T[];
 }
 
+interface DrizzleInternals {
+  dialect: { sqlToQuery(q: SQL): { sql: string; params: unknown[] } };
+  session: { prepareQuery(query: { sql: string; params: unknown[] }, fields: undefined, name: string, arrayMode: boolean): { execute(): Promise<unknown> } };
+}
+
+/**
+ * Raw SQL as a prepared statement. drizzle's `execute()` prepares only named queries, so every hot
+ * statement (ingest, claim, mission list) was parsed and planned by Postgres on each call; with a
+ * name, postgres-js keeps one prepared statement per connection and query text (docs/performance.md).
+ * Works for the database and for a transaction (both carry the dialect and their session).
+ */
+function executePrepared(exec: Executor, q: SQL): Promise<unknown> {
+  const e = exec as unknown as DrizzleInternals;
+  return e.session.prepareQuery(e.dialect.sqlToQuery(q), undefined, 'raw', false).execute();
+}
+
 export interface OpenOptions {
   databaseUrl?: string;
   /** directory for PGlite; 'memory://' for an in-memory database */
@@ -64,7 +80,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     return {
       db,
       kind: 'postgres',
-      query: async (q, exec) => rowsOf(await (exec ?? db).execute(q)),
+      query: async (q, exec) => rowsOf(await executePrepared(exec ?? db, q)),
       ping: async () => {
         await client`select 1`;
       },
