@@ -16,6 +16,7 @@ import { DEV_SIGNER_TOKEN, requireAdmin, signInitData, tmaAuth, type AuthEnv } f
 import { fromDomainError, problem } from './problem.js';
 import { idempotency } from './idempotency.js';
 import { rateLimit } from './rateLimit.js';
+import { opsRoutes } from './opsApp.js';
 import { toastRoutes } from './routes/toast.js';
 import { reportsRoutes } from './routes/reports.js';
 import { payoutsRoutes } from './routes/payouts.js';
@@ -122,31 +123,7 @@ export function createApp(s: Services, opts: AppOptions = {}) {
   app.notFound((c) => problem(c, 'NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`));
 
   // ---- health and metrics
-  app.get('/healthz', (c) => c.json({ ok: true }));
-  app.get('/readyz', async (c) => {
-    const checks: Record<string, string> = {};
-    let ok = true;
-    try {
-      await withTimeout(s.database.ping(), 2000);
-      checks.database = 'ok';
-    } catch {
-      checks.database = 'down';
-      ok = false;
-    }
-    if (s.stores.redis) {
-      const up = s.stores.redis.status === 'ready';
-      checks.redis = up ? 'ok' : 'down';
-      ok &&= up;
-    }
-    return c.json({ ok, checks }, ok ? 200 : 503);
-  });
-  app.get('/metrics', async (c) => {
-    if (config.metricsToken && c.req.header('authorization') !== `Bearer ${config.metricsToken}`) {
-      return problem(c, 'UNAUTHORIZED', 'metrics need a bearer token');
-    }
-    s.metrics.windowOpen.set((await s.goldenWindowOpen()) ? 1 : 0);
-    return c.body(await s.metrics.registry.metrics(), 200, { 'Content-Type': s.metrics.registry.contentType });
-  });
+  opsRoutes(app, s);
 
   // ---- public
   app.get('/api/time', (c) => {
@@ -318,20 +295,4 @@ function isDbUnavailable(err: unknown): boolean {
     if (/ECONNREFUSED|ECONNRESET|CONNECTION_|57P01|57P03|terminating connection|Connection terminated|connect_timeout|CONNECT_TIMEOUT/i.test(s)) return true;
   }
   return false;
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('timeout')), ms);
-    p.then(
-      (v) => {
-        clearTimeout(t);
-        resolve(v);
-      },
-      (e) => {
-        clearTimeout(t);
-        reject(e);
-      },
-    );
-  });
 }

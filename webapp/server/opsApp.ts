@@ -3,18 +3,18 @@ import type { Services } from '../../core/services.js';
 import { problem } from './problem.js';
 
 /**
- * The operations endpoints alone, for processes without the api role (workers): `/metrics`
- * (same METRICS_TOKEN rule as the API), `/healthz`, `/readyz`. Served on METRICS_PORT so every
- * instance exports its own metrics (consumer lag, scheduler and notification counters live here).
+ * The operations endpoints: `/metrics` (METRICS_TOKEN bearer when set), `/healthz` (liveness),
+ * `/readyz` (database reachable, and Redis when configured). Mounted on the API app, and served
+ * alone on METRICS_PORT by processes without the api role, so every instance exports its own
+ * metrics (consumer lag, scheduler and notification counters live in workers).
  */
-export function opsApp(s: Services) {
-  const app = new Hono();
+export function opsRoutes(app: Hono<any>, s: Services) {
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.get('/readyz', async (c) => {
     const checks: Record<string, string> = {};
     let ok = true;
     try {
-      await s.database.ping();
+      await withTimeout(s.database.ping(), 2000);
       checks.database = 'ok';
     } catch {
       checks.database = 'down';
@@ -34,6 +34,27 @@ export function opsApp(s: Services) {
     s.metrics.windowOpen.set((await s.goldenWindowOpen()) ? 1 : 0);
     return c.body(await s.metrics.registry.metrics(), 200, { 'Content-Type': s.metrics.registry.contentType });
   });
+}
+
+export function opsApp(s: Services) {
+  const app = new Hono();
+  opsRoutes(app, s);
   app.notFound((c) => problem(c, 'NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`));
   return app;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('timeout')), ms);
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e) => {
+        clearTimeout(t);
+        reject(e);
+      },
+    );
+  });
 }
