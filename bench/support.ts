@@ -5,9 +5,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
-import { Redis } from 'ioredis';
 import autocannon, { type Result } from 'autocannon';
 import { instantOf, localParts } from '../core/time.js';
+import { deleteRedisPrefix } from '../test/support/backend.js';
 
 /**
  * Shared plumbing for the benchmark figures: a fresh Postgres database and Redis key prefix per
@@ -74,19 +74,7 @@ export async function freshBackend(label: string): Promise<BenchBackend> {
       const a = postgres(PG_URL, { max: 1, onnotice: () => {} });
       await a.unsafe(`drop database if exists ${dbName} with (force)`).catch(() => {});
       await a.end();
-      const r = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-      r.on('error', () => {});
-      try {
-        let cursor = '0';
-        do {
-          const [next, keys] = await r.scan(cursor, 'MATCH', `${redisPrefix}*`, 'COUNT', 1000);
-          cursor = next;
-          if (keys.length) await r.del(...keys);
-        } while (cursor !== '0');
-      } catch {
-        /* best effort */
-      }
-      r.disconnect();
+      await deleteRedisPrefix(REDIS_URL, redisPrefix);
     },
   };
   created.push(b);
@@ -161,13 +149,18 @@ async function adoptChild(child: ChildProcess, what: string): Promise<ServerChil
       reject(new Error(`${what} exited with ${code}\n${err}`));
     });
   });
+  return childHandle(child, `http://127.0.0.1:${port}`, port, () => err);
+}
+
+/** A started child: stop() sends SIGTERM, then SIGKILL after 15 s. */
+function childHandle(child: ChildProcess, url: string, port: number, stderr: () => string): ServerChild {
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     port,
     pid: child.pid!,
     child,
-    stderr: () => err,
+    stderr,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
@@ -206,23 +199,7 @@ export async function startEntryPoint(env: Record<string, string>): Promise<Serv
     if (Date.now() > until) throw new Error(`scripts/start.ts did not answer /healthz in 60 s\n${err}`);
     await sleep(200);
   }
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  return {
-    url,
-    port: Number(env.PORT),
-    pid: child.pid!,
-    child,
-    stderr: () => err,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
-        await exited;
-        clearTimeout(t);
-      }
-      children.delete(child);
-    },
-  };
+  return childHandle(child, url, Number(env.PORT), () => err);
 }
 
 export function killChildren() {

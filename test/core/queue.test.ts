@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { createHarness, type Harness } from '../support/harness.js';
-import { TEST_REDIS_URL } from '../support/backend.js';
+import { TEST_REDIS_URL, deleteRedisPrefix } from '../support/backend.js';
 import { MemoryEventQueue, RedisStreamQueue } from '../../core/queue.js';
 import type { GameEvent } from '../../core/progress.js';
 
@@ -65,6 +65,7 @@ describe('Redis Streams consumer group', () => {
     h = await createHarness({ services: { consume: false } });
     const prefix = `${h.backend.redisPrefix}q:`;
     const opts = { redisUrl: REDIS_URL, prefix, batchSize: 1000, log, claimIdleMs: 300, blockMs: 100 };
+    cleanups.push(() => deleteRedisPrefix(REDIS_URL, prefix));
     const a = new RedisStreamQueue({ ...opts, consumerName: 'A' });
     let seen = 0;
     a.startConsumer(async (batch) => {

@@ -45,21 +45,24 @@ export async function freshBackend(): Promise<Backend> {
     redisPrefix,
     async dispose() {
       await dropDb?.();
-      if (TEST_REDIS_URL) {
-        const r = new Redis(TEST_REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 1 });
-        r.on('error', () => {});
-        try {
-          let cursor = '0';
-          do {
-            const [next, keys] = await r.scan(cursor, 'MATCH', `${redisPrefix}*`, 'COUNT', 1000);
-            cursor = next;
-            if (keys.length) await r.del(...keys);
-          } while (cursor !== '0');
-        } catch {
-          /* redis may be stopped by a fault test */
-        }
-        r.disconnect();
-      }
+      if (TEST_REDIS_URL) await deleteRedisPrefix(TEST_REDIS_URL, redisPrefix);
     },
   };
+}
+
+/** Deletes every key under a prefix (best effort: a fault test may have stopped that Redis). */
+export async function deleteRedisPrefix(url: string, prefix: string): Promise<void> {
+  const r = new Redis(url, { maxRetriesPerRequest: 1 });
+  r.on('error', () => {});
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await r.del(...keys);
+    } while (cursor !== '0');
+  } catch {
+    /* best effort */
+  }
+  r.disconnect();
 }
