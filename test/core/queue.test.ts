@@ -65,7 +65,6 @@ describe('Redis Streams consumer group', () => {
     h = await createHarness({ services: { consume: false } });
     const prefix = `${h.backend.redisPrefix}q:`;
     const opts = { redisUrl: REDIS_URL, prefix, batchSize: 1000, log, claimIdleMs: 300, blockMs: 100 };
-    cleanups.push(() => deleteRedisPrefix(REDIS_URL, prefix));
     const a = new RedisStreamQueue({ ...opts, consumerName: 'A' });
     let seen = 0;
     a.startConsumer(async (batch) => {
@@ -94,6 +93,7 @@ describe('Redis Streams consumer group', () => {
     const b = new RedisStreamQueue({ ...opts, consumerName: 'B' });
     // A's loop is stuck in its dead handler forever: only its producer connection needs closing
     cleanups.push(() => b.stop(), () => void (a as unknown as { producer: Redis }).producer.disconnect(), () => void (c as unknown as { producer: Redis }).producer.disconnect());
+    cleanups.push(() => deleteRedisPrefix(REDIS_URL, prefix)); // after the consumers stopped
     b.startConsumer(async (batch) => void (await h.s.applyBatch(batch)));
     await b.drain(30_000);
 
