@@ -1,3 +1,4 @@
+import type { MissionView } from '../../../core/playerView';
 /**
  * The HTTP client: every call carries `Authorization: tma <initDataRaw>`; problem+json answers
  * become ApiError with the server's stable `code`; network failures and timeouts become
@@ -69,37 +70,11 @@ export function createApi(o: ApiOptions): Api {
   };
 }
 
-// ---- API shapes (DESIGN.md §4)
-export type MissionStatus = 'locked' | 'active' | 'completed' | 'claimed';
-export interface Rewards {
-  diamonds: number;
-  xp: number;
-  tickets: number;
-}
-export interface MissionWindow {
-  start: string;
-  end: string;
-  opensAt: string;
-  /** exclusive: the first instant outside */
-  closesAt: string;
-}
-export interface Mission {
-  id: number;
-  logicKey: string;
-  title: string;
-  description: string;
-  category: string;
-  actionType: string;
-  target: number;
-  progress: number;
-  status: MissionStatus;
-  isLocked: boolean;
-  window: MissionWindow | null;
-  autoClaim: boolean;
-  rewards: Rewards;
-  isGoldenHour: boolean;
-  periodKey: string;
-}
+// ---- API shapes (DESIGN.md §4): the server's own view types, imported as types only (erased from the bundle)
+export type { MissionStatus } from '../../../core/playerView';
+export type Mission = MissionView;
+export type MissionWindow = NonNullable<MissionView['window']>;
+export type Rewards = MissionView['rewards'];
 export interface MissionList {
   serverTime: string;
   missions: Mission[];

@@ -22,24 +22,9 @@ interface AuditEntry {
   requestedAt: string;
 }
 
-interface Totals {
-  participants: number;
-  completions: number;
-  claims: { auto: number; manual: number; payout: number };
-  paid: { diamonds: number; xp: number; tickets: number };
-}
-
-export interface DailyReport {
-  date: string;
-  tz: string;
-  window?: unknown;
-  golden: Totals;
-  other?: Totals;
-  vault?: { issued: number; cap: number; exceeded: boolean; goldenIssued: number };
-  ccu?: { window: { avg: number; peak: number }; previous7: Array<{ date: string; avg: number; peak: number }>; ratio: number | null };
-  depositCr?: { claimers: number; depositors: number; share: number | null };
-  perMinute?: Array<{ minute: string; participants: number; plays: number; claims: number }>;
-}
+/** GET /api/admin/reports/daily: the server's report type, imported as a type only. */
+export type { DailyReport } from '../../../../core/report';
+import type { DailyReport } from '../../../../core/report';
 
 export function AdminPage({ api, clock, lang, devMode, onChanged }: AdminProps) {
   const [now, setNow] = useState(clock.now());

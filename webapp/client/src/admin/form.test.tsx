@@ -19,7 +19,9 @@ const golden: AdminMission = {
   autoClaim: false,
   period: 'daily',
   isGoldenHour: true,
+  vaultAccrualMultiplier: 2,
   active: true,
+  sortOrder: 1,
 };
 
 function recordingApi(fail?: ApiError) {
@@ -105,12 +107,14 @@ describe('admin mission form validation', () => {
 describe('daily report charts', () => {
   afterEach(cleanup);
   it('draws per-minute, claims and payout charts from the report', () => {
-    const t = { participants: 3, completions: 2, claims: { auto: 1, manual: 1, payout: 0 }, paid: { diamonds: 200, xp: 1000, tickets: 2 } };
+    const t = { missions: [], participants: 3, completions: 2, claims: { auto: 1, manual: 1, payout: 0 }, paid: { diamonds: 200, xp: 1000, tickets: 2 } };
     const r: DailyReport = {
       date: '2026-11-27',
       tz: 'Asia/Seoul',
+      window: { start: '2026-11-27T21:30:00+09:00', end: '2026-11-27T22:30:00+09:00' },
       golden: t,
       other: t,
+      vault: { issued: 60, goldenIssued: 40, cap: 5_000_000, exceeded: false },
       ccu: { window: { avg: 2, peak: 3 }, previous7: [{ date: '2026-11-26', avg: 1, peak: 1 }], ratio: 3 },
       depositCr: { claimers: 2, depositors: 1, share: 0.5 },
       perMinute: [

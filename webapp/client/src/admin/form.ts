@@ -3,23 +3,10 @@
  * before saving with messages per field, then turned into the camelCase PATCH body (DESIGN.md §4).
  */
 import type { Lang } from '../i18n';
+import type { adminView } from '../../../../core/adminMissions';
 
-export interface AdminMission {
-  id: number;
-  logicKey: string;
-  title: string;
-  description: string;
-  category: string;
-  actionType: string;
-  target: number;
-  rewards: { diamonds: number; xp: number; tickets: number };
-  startTime: string | null;
-  endTime: string | null;
-  autoClaim: boolean;
-  period: string;
-  isGoldenHour: boolean;
-  active: boolean;
-}
+/** A mission as GET /api/admin/missions returns it: the server's adminView, imported as a type only. */
+export type AdminMission = ReturnType<typeof adminView>;
 
 export interface FormValues {
   title: string;
