@@ -1,12 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { sql } from 'drizzle-orm';
-import type { Logger } from 'pino';
-import type { Database } from '../db/connection.js';
-import type { Clock } from './clock.js';
 import type { Config, FlagState } from './config.js';
 import type { ClockGuard } from './clockGuard.js';
-import type { Metrics } from './metrics.js';
 import type { Mission } from './missions.js';
 import {
   announcementMessage,
@@ -16,6 +12,7 @@ import {
   goldenMission,
   reminderMessage,
   type BroadcastResult,
+  type BroadcastServices,
   type Broadcaster,
   type SendApi,
 } from './broadcast.js';
@@ -60,13 +57,7 @@ export interface JobRun {
   detail: Record<string, unknown>;
 }
 
-export interface SchedulerServices {
-  config: Config;
-  clock: Clock;
-  log: Logger;
-  metrics: Metrics;
-  database: Database;
-  catalog: { active(): Promise<Mission[]> };
+export interface SchedulerServices extends BroadcastServices {
   flags: { goldenHour(): Promise<FlagState> };
 }
 
