@@ -576,7 +576,8 @@ export function broadcasterFor(s: BroadcastServices, api?: SendApi): Broadcaster
 }
 
 /** The golden-hour mission the announcements are about (first active golden mission with a window). */
-export async function goldenMission(s: Pick<BroadcastServices, 'catalog'>): Promise<Mission | undefined> {
+/** The mission announcements are about: the active golden-hour mission with a window (goldenStatus.goldenMission also falls back to inactive ones). */
+export async function announcedMission(s: Pick<BroadcastServices, 'catalog'>): Promise<Mission | undefined> {
   return (await s.catalog.active()).find((m) => m.isGoldenHour && m.window);
 }
 
@@ -607,7 +608,7 @@ export interface AnnouncementEstimate {
  * `day` defaults to the date of the current or next window occurrence.
  */
 export async function estimateAnnouncement(s: BroadcastServices, day?: string): Promise<AnnouncementEstimate | null> {
-  const m = await goldenMission(s);
+  const m = await announcedMission(s);
   if (!m?.window) return null;
   const now = s.clock.nowMs();
   const tz = s.config.tz;

@@ -9,7 +9,7 @@ import {
   announcementSegment,
   broadcasterFor,
   estimateAnnouncement,
-  goldenMission,
+  announcedMission,
   reminderMessage,
   type BroadcastResult,
   type BroadcastServices,
@@ -132,7 +132,7 @@ export class Scheduler {
 
   /** Jobs that could be due now: windows opening today or yesterday (a window may cross midnight). */
   async plan(nowMs = this.s.clock.nowMs()): Promise<PlannedJob[]> {
-    const m = await goldenMission(this.s);
+    const m = await announcedMission(this.s);
     if (!m?.window) return [];
     const today = localParts(nowMs, this.s.config.tz).date;
     return [...planJobs(m, addDays(today, -1), this.s.config), ...planJobs(m, today, this.s.config)];
@@ -237,7 +237,7 @@ export class Scheduler {
     }
     const flag = await this.s.flags.goldenHour();
     if (flag === 'off') return done('skipped', { reason: 'flag_off' });
-    const m = await goldenMission(this.s);
+    const m = await announcedMission(this.s);
     if (!m?.window) return done('skipped', { reason: 'no_golden_mission' });
 
     if (j.kind === 'preflight') {

@@ -1,5 +1,5 @@
 import { Api, Composer } from 'grammy';
-import { announcementMessage, broadcasterFor, estimateAnnouncement, goldenMission, localDate } from '../../core/broadcast.js';
+import { announcementMessage, broadcasterFor, estimateAnnouncement, announcedMission, localDate } from '../../core/broadcast.js';
 import type { BotContext } from '../context.js';
 import { isAdmin, refuse } from '../filters.js';
 import type { Feature } from './index.js';
@@ -17,7 +17,7 @@ export const broadcastFeature: Feature = (deps) => {
   admin.command('broadcast_test', async (ctx) => {
     const s = ctx.s;
     const ko = ctx.lang === 'ko';
-    const m = await goldenMission(s);
+    const m = await announcedMission(s);
     if (!m?.window) return void (await ctx.reply(ko ? '골든아워 미션(시간대 포함)이 없습니다.' : 'There is no golden-hour mission with a window.'));
     const b = broadcasterFor(s, new Api(deps.token, deps.apiRoot ? { apiRoot: deps.apiRoot } : undefined));
     if (!b) return void (await ctx.reply(ko ? 'BOT_TOKEN이 없어 보낼 수 없습니다.' : 'BOT_TOKEN is not set.'));

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
 import { startFakeBotApi, type FakeBotApi } from '../support/fakeBotApi.js';
-import { Broadcaster, announcementMessage, announcementSegment, goldenMission, type BroadcastJob, type SendApi } from '../../core/broadcast.js';
+import { Broadcaster, announcementMessage, announcementSegment, announcedMission, type BroadcastJob, type SendApi } from '../../core/broadcast.js';
 import type { Database } from '../../db/connection.js';
 import { blockedIds, deliveryStatuses, fakeApi, seedPlayers, waitFor } from './support.js';
 
@@ -17,7 +17,7 @@ afterEach(async () => {
 });
 
 async function announceJob(h: Harness, extra: Partial<BroadcastJob> = {}): Promise<BroadcastJob> {
-  const m = (await goldenMission(h.s))!;
+  const m = (await announcedMission(h.s))!;
   return {
     kind: 'announce',
     day: DAY,
@@ -168,7 +168,7 @@ describe('broadcast delivery through a rate-limited fake Bot API', () => {
 
   it('the announcement follows plan §6.2 with times and rewards read from the mission, Korean first, English by language', async () => {
     h = await createHarness();
-    const m = (await goldenMission(h.s))!;
+    const m = (await announcedMission(h.s))!;
     const ko = announcementMessage(m, 'ko', { tz: 'Asia/Seoul', webappUrl: 'https://app.example' });
     expect(ko.text).toContain('골든아워 미션 시작');
     expect(ko.text).toContain('⏰ 시간: 21:30 ~ 22:30 (KST)');
