@@ -28,7 +28,7 @@ function notMeasured(missing: string[]): Figure {
 export async function broadcastFigure(o: BroadcastOptions = BROADCAST_DEFAULTS): Promise<Figure> {
   const missing = ['core/broadcast.ts', 'test/support/fakeBotApi.ts'].filter((f) => !existsSync(path.join(ROOT, f)));
   if (missing.length) return notMeasured(missing);
-  const { Broadcaster, announcementMessage, announcementSegment, goldenMission } = await import('../core/broadcast.js');
+  const { Broadcaster, announcementMessage, announcementSegment, announcedMission } = await import('../core/broadcast.js');
   const { startFakeBotApi } = await import('../test/support/fakeBotApi.js');
 
   const now = goldenNow(21 * 3600 + 30 * 60);
@@ -49,7 +49,7 @@ export async function broadcastFigure(o: BroadcastOptions = BROADCAST_DEFAULTS):
     } finally {
       await q.end();
     }
-    const m = (await goldenMission(s))!;
+    const m = (await announcedMission(s))!;
     const day = localParts(now.getTime(), TZ).date;
     const sender = new Broadcaster({ database: s.database, clock, log: s.log, metrics: s.metrics, api: new Api(BOT_TOKEN, { apiRoot: fake.apiRoot }), rate: o.allowedPerSecond, paid: true });
     log(`broadcast: ${o.recipients} recipients, fake Bot API at ${o.allowedPerSecond} msg/s`);
