@@ -100,9 +100,9 @@ export class MemoryEventQueue implements EventQueue {
   }
 
   async drain(timeoutMs = 30_000) {
-    const until = Date.now() + timeoutMs;
+    const until = performance.now() + timeoutMs;
     while (this.items.length > 0 || this.busy) {
-      if (Date.now() > until) throw new Error(`queue not drained: ${this.items.length} left`);
+      if (performance.now() > until) throw new Error(`queue not drained: ${this.items.length} left`);
       await sleep(5);
     }
   }
@@ -202,8 +202,8 @@ export class RedisStreamQueue implements EventQueue {
         }
         await this.ensureGroup(r);
         let entries: [string, string[]][] = [];
-        if (Date.now() - lastClaim > Math.min(claimIdle, 5000)) {
-          lastClaim = Date.now();
+        if (performance.now() - lastClaim > Math.min(claimIdle, 5000)) {
+          lastClaim = performance.now();
           const res = (await r.xautoclaim(this.stream, this.group, this.consumer, claimIdle, '0-0', 'COUNT', perRead)) as [string, [string, string[]][], string[]];
           entries = (res[1] ?? []).filter((e) => e && e[1]);
           // entries deleted while pending come back as ids only: acknowledge them away
@@ -240,9 +240,9 @@ export class RedisStreamQueue implements EventQueue {
   }
 
   async drain(timeoutMs = 60_000) {
-    const until = Date.now() + timeoutMs;
+    const until = performance.now() + timeoutMs;
     while ((await this.pending()) !== 0) {
-      if (Date.now() > until) throw new Error('queue not drained');
+      if (performance.now() > until) throw new Error('queue not drained');
       await sleep(10);
     }
   }

@@ -243,7 +243,7 @@ export function createApp(s: Services, opts: AppOptions = {}) {
       else if (typeof body.offsetMs === 'number' && Number.isFinite(body.offsetMs)) s.clock.setOffset(body.offsetMs);
       else throw new DomainError('VALIDATION_FAILED', 'send { "now": ISO } or { "offsetMs": n }');
       s.catalog.drop();
-      await writeAudit(s.database.db, { actorId: c.get('user').id, action: 'clock.set', before: { now: before }, after: { now: s.clock.now().toISOString() }, requestedAt: new Date() });
+      await writeAudit(s.database.db, { actorId: c.get('user').id, action: 'clock.set', before: { now: before }, after: { now: s.clock.now().toISOString() }, requestedAt: systemClock.now() }); // the real time of the request, not the moved clock
       const now = s.clock.nowMs();
       return c.json({ serverTime: new Date(now).toISOString(), local: localIso(now, config.tz) });
     });
