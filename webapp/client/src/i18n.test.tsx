@@ -3,7 +3,10 @@ import { cleanup, render, screen } from '@testing-library/preact';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApi } from './api';
 import { GoldenCard } from './components/MissionCards';
-import { errorMessage, KNOWN_ERROR_CODES, langOf } from './i18n';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { errorMessage, KNOWN_ERROR_CODES, langOf, t, zoneLabel } from './i18n';
 import { goldenMission, json, kstMs } from './testing';
 
 const CLAIM_CODES = [
@@ -53,6 +56,8 @@ describe('error codes → Korean and English messages', () => {
     expect(langOf('ko-KR')).toBe('ko');
     expect(langOf('en')).toBe('en');
     expect(langOf('ja')).toBe('en');
+    expect(langOf('KO-kr')).toBe('ko');
+    expect(langOf('kok')).toBe('en');
   });
 
   it('problem+json and Retry-After become an ApiError with code and retryAfterS', async () => {
@@ -67,5 +72,31 @@ describe('error codes → Korean and English messages', () => {
     render(<GoldenCard m={goldenMission({ status: 'completed', progress: 3 })} now={at} fetchedAt={at} lang="en" claim={{ inFlight: false, error: { code: 'OUTSIDE_WINDOW' } }} onClaim={() => {}} />);
     expect(screen.getByTestId('claim-error').textContent).toBe(errorMessage('en', 'OUTSIDE_WINDOW'));
     expect(screen.getByTestId('claim-golden_hour_play_3').textContent).toBe('Retry');
+  });
+});
+
+/** Every source file of the Mini App except the dictionary itself and the tests. */
+function clientSources(dir = path.dirname(fileURLToPath(import.meta.url))): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) return clientSources(p);
+    return /\.(ts|tsx)$/.test(e.name) && !/\.test\.tsx?$/.test(e.name) && !['i18n.ts', 'testing.ts'].includes(e.name) ? [p] : [];
+  });
+}
+
+describe('rule: every user-facing text of the Mini App is in i18n.ts', () => {
+  it('no component or admin file holds Korean text or an inline L(lang, ko, en) helper', () => {
+    const files = clientSources();
+    expect(files.some((f) => f.endsWith('AdminPage.tsx'))).toBe(true);
+    const offenders = files.filter((f) => {
+      const src = readFileSync(f, 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
+      return /[\uac00-\ud7a3]/.test(src) || /\bL\(lang,/.test(src);
+    });
+    expect(offenders.map((f) => path.basename(f))).toEqual([]);
+  });
+  it('the zone label is KST only for Asia/Seoul', () => {
+    expect(zoneLabel('Asia/Seoul')).toBe('KST');
+    expect(zoneLabel('Europe/Berlin')).toBe('Europe/Berlin');
+    expect(t('en', 'adminWindowHint', { zone: zoneLabel('Europe/Berlin'), end: '22:30:00' })).not.toContain('KST');
   });
 });

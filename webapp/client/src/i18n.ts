@@ -1,8 +1,17 @@
-/** Korean first; English when the Telegram language_code is set and is not Korean. */
+/**
+ * Every text the Mini App shows, Korean first and English by the Telegram language_code.
+ * Components never hold text of their own: they call `t(lang, key, vars)`.
+ */
 export type Lang = 'ko' | 'en';
 
+/** Korean when no language is given, or for `ko` and `ko-*` (not `kok`, Konkani); English otherwise. */
 export function langOf(code: string | null | undefined): Lang {
-  return !code || code.toLowerCase().startsWith('ko') ? 'ko' : 'en';
+  return !code || /^ko(-|$)/i.test(code) ? 'ko' : 'en';
+}
+
+/** The event zone as players read it: "KST" for Asia/Seoul, else the IANA name (EVENT_TZ is configurable). */
+export function zoneLabel(tz: string): string {
+  return tz === 'Asia/Seoul' ? 'KST' : tz;
 }
 
 const ko = {
@@ -53,6 +62,74 @@ const ko = {
   walletTitle: '내 지갑',
   stampsHint: '500 XP = 스탬프 1개',
   adminLoading: '관리 페이지를 불러오는 중…',
+  // main button, share, home screen
+  shareTitle: '자랑하기',
+  shareMessage: '메시지로 공유',
+  shareStory: '스토리에 공유',
+  shareStoryText: '오늘의 골든아워 보상을 받았어요! 🔥',
+  shareFailed: '공유하지 못했어요',
+  // admin page
+  adminServerTime: '서버 시각',
+  adminMissions: '미션 관리',
+  adminColMission: '미션',
+  adminColStart: '시작 시각',
+  adminColEnd: '종료 시각',
+  adminColAuto: '자동',
+  adminInactive: '비활성',
+  adminTarget: '목표',
+  adminEdit: '수정',
+  adminDevClock: '개발용 서버 시계',
+  adminDevClockJump: '오늘 이 시각으로',
+  adminDevClockSet: '{date} {time} 로 설정했어요',
+  adminFlag: '골든아워 플래그',
+  adminFlagOff: '끄기',
+  adminFlagDryRun: '드라이런',
+  adminFlagOn: '켜기',
+  adminFlagConfirm: '골든아워 플래그를 “{state}”(으)로 바꿀까요? 모든 플레이어에게 즉시 적용돼요.',
+  adminFlagChanged: '변경했어요',
+  adminFlagLoadFailed: '플래그를 불러오지 못했어요',
+  adminChange: '변경',
+  adminCancel: '취소',
+  adminEditMission: '미션 수정',
+  adminFieldTitle: '제목',
+  adminFieldTarget: '목표 횟수',
+  adminTimeWindow: '시간 제어',
+  adminTimed: '시간 제한 활성화',
+  adminFieldStart: '시작 시각 (start_time)',
+  adminFieldEnd: '종료 시각 (end_time)',
+  adminWindowHint: '{zone} 기준, 양 끝 포함 ({end}까지 인정). 시작 > 종료이면 자정을 넘는 창이에요.',
+  adminAutoClaim: '자동 지급 (auto_claim)',
+  adminSaving: '저장 중…',
+  adminSave: '저장',
+  adminAudit: '감사 로그',
+  adminAuditEmpty: '기록이 없어요',
+  adminAuditBy: '작성자 {actor}',
+  adminReport: '오늘의 리포트',
+  adminParticipants: '참여자',
+  adminCompletions: '달성',
+  adminClaims: '수령',
+  adminDepositCr: '입금 전환',
+  adminPerMinute: '분당 참여 (골든아워)',
+  adminSeriesParticipants: '참여자',
+  adminSeriesPlays: '플레이',
+  adminSeriesClaims: '수령',
+  adminClaimsByPath: '수령 방식',
+  adminPathManual: '수동',
+  adminPathAuto: '자동',
+  adminPathPayout: '수동 지급',
+  adminPaidOut: '지급량',
+  adminCcu: '동시 접속 피크 (전 7일 대비 {ratio})',
+  adminToday: '오늘',
+  adminVaultIssued: '금고 발행',
+  adminVaultGolden: '골든아워분',
+  // admin form validation
+  formRequired: '필수 항목이에요',
+  formTooLong: '120자 이내로 입력해 주세요',
+  formTargetInt: '1 이상 1,000,000 이하의 정수를 입력해 주세요',
+  formRewardInt: '0 이상의 정수를 입력해 주세요',
+  formTimeFormat: '시각을 HH:MM:SS 형식으로 입력해 주세요',
+  formSameTime: '시작과 종료 시각이 같을 수 없어요',
+  errorUnknown: '알 수 없는 오류가 발생했어요 ({code}).',
 } as const;
 
 export type MsgKey = keyof typeof ko;
@@ -105,6 +182,71 @@ const en: Record<MsgKey, string> = {
   walletTitle: 'My wallet',
   stampsHint: '500 XP = 1 stamp',
   adminLoading: 'Loading the admin page…',
+  shareTitle: 'Show it off',
+  shareMessage: 'Share as a message',
+  shareStory: 'Share to your story',
+  shareStoryText: 'I claimed today’s Golden Hour reward! 🔥',
+  shareFailed: 'Could not share',
+  adminServerTime: 'Server time',
+  adminMissions: 'Missions',
+  adminColMission: 'Mission',
+  adminColStart: 'Start',
+  adminColEnd: 'End',
+  adminColAuto: 'Auto',
+  adminInactive: 'inactive',
+  adminTarget: 'target',
+  adminEdit: 'Edit',
+  adminDevClock: 'Dev server clock',
+  adminDevClockJump: 'Jump to today at',
+  adminDevClockSet: 'Set to {date} {time}',
+  adminFlag: 'Golden-hour flag',
+  adminFlagOff: 'Off',
+  adminFlagDryRun: 'Dry run',
+  adminFlagOn: 'On',
+  adminFlagConfirm: 'Switch the golden-hour flag to “{state}”? It applies to every player at once.',
+  adminFlagChanged: 'Changed',
+  adminFlagLoadFailed: 'Could not load the flag',
+  adminChange: 'Change',
+  adminCancel: 'Cancel',
+  adminEditMission: 'Edit mission',
+  adminFieldTitle: 'Title',
+  adminFieldTarget: 'Target',
+  adminTimeWindow: 'Time window',
+  adminTimed: 'Limit to a daily window',
+  adminFieldStart: 'Start (start_time)',
+  adminFieldEnd: 'End (end_time)',
+  adminWindowHint: '{zone}, both ends inclusive ({end} counts). Start after end crosses midnight.',
+  adminAutoClaim: 'Auto-claim (auto_claim)',
+  adminSaving: 'Saving…',
+  adminSave: 'Save',
+  adminAudit: 'Audit log',
+  adminAuditEmpty: 'Nothing yet',
+  adminAuditBy: 'by {actor}',
+  adminReport: 'Today’s report',
+  adminParticipants: 'Participants',
+  adminCompletions: 'Completions',
+  adminClaims: 'Claims',
+  adminDepositCr: 'Deposit CR',
+  adminPerMinute: 'Per minute during the window',
+  adminSeriesParticipants: 'participants',
+  adminSeriesPlays: 'plays',
+  adminSeriesClaims: 'claims',
+  adminClaimsByPath: 'Claims by path',
+  adminPathManual: 'manual',
+  adminPathAuto: 'auto',
+  adminPathPayout: 'payout',
+  adminPaidOut: 'Paid out',
+  adminCcu: 'Peak CCU vs previous 7 days ({ratio})',
+  adminToday: 'today',
+  adminVaultIssued: 'Vault issued',
+  adminVaultGolden: 'golden',
+  formRequired: 'Required',
+  formTooLong: 'At most 120 characters',
+  formTargetInt: 'A whole number from 1 to 1,000,000',
+  formRewardInt: 'A whole number, 0 or more',
+  formTimeFormat: 'Enter a time as HH:MM:SS',
+  formSameTime: 'Start and end must differ',
+  errorUnknown: 'Unexpected error ({code}).',
 };
 
 const dict: Record<Lang, Record<MsgKey, string>> = { ko, en };
@@ -136,6 +278,6 @@ export const KNOWN_ERROR_CODES = Object.keys(ERRORS);
 
 export function errorMessage(lang: Lang, code: string, retryAfterS?: number): string {
   const m = ERRORS[code];
-  if (!m) return lang === 'ko' ? `알 수 없는 오류가 발생했어요 (${code}).` : `Unexpected error (${code}).`;
+  if (!m) return t(lang, 'errorUnknown', { code });
   return m[lang].replace('{s}', String(Math.max(1, Math.ceil(retryAfterS ?? 1))));
 }

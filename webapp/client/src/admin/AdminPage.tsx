@@ -1,14 +1,13 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { ApiError } from '../api';
 import type { AdminProps } from '../App';
-import { errorMessage, type Lang } from '../i18n';
+import { errorMessage, t, zoneLabel, type Lang, type MsgKey } from '../i18n';
 import { formatZoned, shortTime, zonedDate } from '../serverClock';
 import { BarChart, LineChart } from './Charts';
-import { fieldOf, toForm, toPatch, validateForm, type AdminMission, type FormErrors, type FormValues } from './form';
+import { fieldOf, normalizeTime, toForm, toPatch, validateForm, type AdminMission, type FormErrors, type FormValues } from './form';
 import './admin.css';
 
-/** Admin page (plan §4, §9.2): a separate chunk, loaded only when an admin opens it. */
-const L = (lang: Lang, ko: string, en: string) => (lang === 'ko' ? ko : en);
+/** Admin page (plan §4, §9.2): a separate chunk, loaded only when an admin opens it. Text: ../i18n.ts. */
 
 type FlagState = 'off' | 'dry_run' | 'on';
 
@@ -56,21 +55,21 @@ export function AdminPage({ api, clock, lang, devMode, onChanged }: AdminProps) 
   return (
     <div class="admin" data-testid="admin-page">
       <div class="server-time" data-testid="admin-server-time">
-        🕒 {L(lang, '서버 시각', 'Server time')} ({clock.tz === 'Asia/Seoul' ? 'KST' : clock.tz}) <b>{formatZoned(now, clock.tz)}</b>
+        🕒 {t(lang, 'adminServerTime')} ({zoneLabel(clock.tz)}) <b>{formatZoned(now, clock.tz)}</b>
       </div>
       {error && <p class="claim-err">{error}</p>}
       {devMode && <DevClock api={api} clock={clock} lang={lang} onSet={changed} />}
       <FlagSwitch api={api} lang={lang} onChanged={changed} />
       <section class="card plain">
-        <h2>{L(lang, '미션 관리', 'Missions')}</h2>
+        <h2>{t(lang, 'adminMissions')}</h2>
         <div class="table-wrap">
           <table class="missions-table" data-testid="admin-missions">
             <thead>
               <tr>
-                <th>{L(lang, '미션', 'Mission')}</th>
-                <th>{L(lang, '시작 시각', 'Start')}</th>
-                <th>{L(lang, '종료 시각', 'End')}</th>
-                <th>{L(lang, '자동', 'Auto')}</th>
+                <th>{t(lang, 'adminColMission')}</th>
+                <th>{t(lang, 'adminColStart')}</th>
+                <th>{t(lang, 'adminColEnd')}</th>
+                <th>{t(lang, 'adminColAuto')}</th>
                 <th />
               </tr>
             </thead>
@@ -79,9 +78,9 @@ export function AdminPage({ api, clock, lang, devMode, onChanged }: AdminProps) 
                 <tr key={m.id} class={editing?.id === m.id ? 'sel' : ''}>
                   <td>
                     <b>{m.title}</b>
-                    {!m.active && <small> ({L(lang, '비활성', 'inactive')})</small>}
+                    {!m.active && <small> ({t(lang, 'adminInactive')})</small>}
                     <div class="hint small-line">
-                      #{m.id} · {L(lang, '목표', 'target')} {m.target} · 💎{m.rewards.diamonds} XP{m.rewards.xp} 🎟️{m.rewards.tickets}
+                      #{m.id} · {t(lang, 'adminTarget')} {m.target} · 💎{m.rewards.diamonds} XP{m.rewards.xp} 🎟️{m.rewards.tickets}
                     </div>
                   </td>
                   <td data-testid={`start-${m.logicKey}`}>{m.startTime ?? '—'}</td>
@@ -89,7 +88,7 @@ export function AdminPage({ api, clock, lang, devMode, onChanged }: AdminProps) 
                   <td>{m.autoClaim ? '✅' : '—'}</td>
                   <td>
                     <button type="button" class="btn small" onClick={() => setEditing(m)} data-testid={`edit-${m.logicKey}`}>
-                      {L(lang, '수정', 'Edit')}
+                      {t(lang, 'adminEdit')}
                     </button>
                   </td>
                 </tr>
@@ -103,6 +102,7 @@ export function AdminPage({ api, clock, lang, devMode, onChanged }: AdminProps) 
           key={editing.id}
           api={api}
           lang={lang}
+          tz={clock.tz}
           mission={editing}
           onSaved={() => {
             setEditing(null);
@@ -125,7 +125,7 @@ function DevClock({ api, clock, lang, onSet }: { api: AdminProps['api']; clock: 
     const date = zonedDate(clock.now(), clock.tz);
     try {
       await api.send('PUT', '/api/dev/clock', { now: `${date}T${hms}${clock.zoneOffset}` });
-      setMsg(L(lang, `${date} ${hms} 로 설정했어요`, `Set to ${date} ${hms}`));
+      setMsg(t(lang, 'adminDevClockSet', { date, time: hms }));
       onSet();
     } catch (err) {
       setMsg(err instanceof ApiError ? errorMessage(lang, err.code) : String(err));
@@ -133,11 +133,11 @@ function DevClock({ api, clock, lang, onSet }: { api: AdminProps['api']; clock: 
   };
   return (
     <section class="card plain dev">
-      <h2>🧪 {L(lang, '개발용 서버 시계', 'Dev server clock')}</h2>
+      <h2>🧪 {t(lang, 'adminDevClock')}</h2>
       <div class="row">
         <input type="time" step={1} value={time} onInput={(e) => setTime((e.target as HTMLInputElement).value)} aria-label="dev clock" />
         <button type="button" class="btn small" onClick={set}>
-          {L(lang, '오늘 이 시각으로', 'Jump to today at')}
+          {t(lang, 'adminDevClockJump')}
         </button>
       </div>
       {msg && <p class="hint">{msg}</p>}
@@ -145,7 +145,7 @@ function DevClock({ api, clock, lang, onSet }: { api: AdminProps['api']; clock: 
   );
 }
 
-const FLAG_LABEL: Record<FlagState, [string, string]> = { off: ['끄기', 'Off'], dry_run: ['드라이런', 'Dry run'], on: ['켜기', 'On'] };
+const FLAG_LABEL: Record<FlagState, MsgKey> = { off: 'adminFlagOff', dry_run: 'adminFlagDryRun', on: 'adminFlagOn' };
 
 function FlagSwitch({ api, lang, onChanged }: { api: AdminProps['api']; lang: Lang; onChanged: () => void }) {
   const [state, setState] = useState<FlagState | null>(null);
@@ -153,15 +153,15 @@ function FlagSwitch({ api, lang, onChanged }: { api: AdminProps['api']; lang: La
   const [busy, setBusy] = useState(false);
   const [msg, setMsg] = useState<string | null>(null);
   useEffect(() => {
-    void api.get<{ state: FlagState }>('/api/admin/flags/golden-hour').then((r) => setState(r.state), () => setMsg('!'));
-  }, [api]);
+    void api.get<{ state: FlagState }>('/api/admin/flags/golden-hour').then((r) => setState(r.state), () => setMsg(t(lang, 'adminFlagLoadFailed')));
+  }, [api, lang]);
   const confirm = async () => {
     if (!pending) return;
     setBusy(true);
     try {
       const r = await api.send<{ state: FlagState }>('PUT', '/api/admin/flags/golden-hour', { state: pending });
       setState(r.state);
-      setMsg(L(lang, '변경했어요', 'Changed'));
+      setMsg(t(lang, 'adminFlagChanged'));
       onChanged();
     } catch (err) {
       setMsg(err instanceof ApiError ? errorMessage(lang, err.code) : String(err));
@@ -170,10 +170,10 @@ function FlagSwitch({ api, lang, onChanged }: { api: AdminProps['api']; lang: La
       setPending(null);
     }
   };
-  const label = (s: FlagState) => L(lang, ...FLAG_LABEL[s]);
+  const label = (s: FlagState) => t(lang, FLAG_LABEL[s]);
   return (
     <section class="card plain">
-      <h2>⚡ {L(lang, '골든아워 플래그', 'Golden-hour flag')}</h2>
+      <h2>⚡ {t(lang, 'adminFlag')}</h2>
       <div class="segmented" role="radiogroup" data-testid="flag-switch">
         {(['off', 'dry_run', 'on'] as const).map((s) => (
           <button type="button" role="radio" aria-checked={state === s} key={s} class={state === s ? `on flag-${s}` : ''} disabled={busy} onClick={() => s !== state && setPending(s)}>
@@ -183,13 +183,13 @@ function FlagSwitch({ api, lang, onChanged }: { api: AdminProps['api']; lang: La
       </div>
       {pending && (
         <div class="confirm" role="alertdialog" data-testid="flag-confirm">
-          <p>{L(lang, `골든아워 플래그를 “${label(pending)}”(으)로 바꿀까요? 모든 플레이어에게 즉시 적용돼요.`, `Switch the golden-hour flag to “${label(pending)}”? It applies to every player at once.`)}</p>
+          <p>{t(lang, 'adminFlagConfirm', { state: label(pending) })}</p>
           <div class="row">
             <button type="button" class="btn small" onClick={confirm} disabled={busy}>
-              {L(lang, '변경', 'Change')}
+              {t(lang, 'adminChange')}
             </button>
             <button type="button" class="btn small ghost" onClick={() => setPending(null)}>
-              {L(lang, '취소', 'Cancel')}
+              {t(lang, 'adminCancel')}
             </button>
           </div>
         </div>
@@ -199,7 +199,7 @@ function FlagSwitch({ api, lang, onChanged }: { api: AdminProps['api']; lang: La
   );
 }
 
-export function MissionForm({ api, lang, mission, onSaved, onCancel }: { api: AdminProps['api']; lang: Lang; mission: AdminMission; onSaved: () => void; onCancel: () => void }) {
+export function MissionForm({ api, lang, tz, mission, onSaved, onCancel }: { api: AdminProps['api']; lang: Lang; tz: string; mission: AdminMission; onSaved: () => void; onCancel: () => void }) {
   const [v, setV] = useState<FormValues>(() => toForm(mission));
   const [errors, setErrors] = useState<FormErrors>({});
   const [saving, setSaving] = useState(false);
@@ -242,30 +242,30 @@ export function MissionForm({ api, lang, mission, onSaved, onCancel }: { api: Ad
   return (
     <form class="card plain mission-form" onSubmit={save} noValidate data-testid="mission-form">
       <h2>
-        ✏️ {L(lang, '미션 수정', 'Edit mission')} #{mission.id} <small class="hint">{mission.logicKey}</small>
+        ✏️ {t(lang, 'adminEditMission')} #{mission.id} <small class="hint">{mission.logicKey}</small>
       </h2>
-      {field('title', L(lang, '제목', 'Title'), <input name="title" value={v.title} onInput={set('title')} />)}
+      {field('title', t(lang, 'adminFieldTitle'), <input name="title" value={v.title} onInput={set('title')} />)}
       <div class="grid4">
-        {field('target', L(lang, '목표 횟수', 'Target'), <input name="target" inputMode="numeric" value={v.target} onInput={set('target')} />)}
+        {field('target', t(lang, 'adminFieldTarget'), <input name="target" inputMode="numeric" value={v.target} onInput={set('target')} />)}
         {field('diamonds', '💎', <input name="diamonds" inputMode="numeric" value={v.diamonds} onInput={set('diamonds')} />)}
         {field('xp', 'XP', <input name="xp" inputMode="numeric" value={v.xp} onInput={set('xp')} />)}
         {field('tickets', '🎟️', <input name="tickets" inputMode="numeric" value={v.tickets} onInput={set('tickets')} />)}
       </div>
       <fieldset class="time-box">
-        <legend>{L(lang, '시간 제어', 'Time window')}</legend>
+        <legend>{t(lang, 'adminTimeWindow')}</legend>
         <label class="check">
-          <input type="checkbox" name="timed" checked={v.timed} onChange={set('timed')} /> {L(lang, '시간 제한 활성화', 'Limit to a daily window')}
+          <input type="checkbox" name="timed" checked={v.timed} onChange={set('timed')} /> {t(lang, 'adminTimed')}
         </label>
         {v.timed && (
           <div class="grid2">
-            {field('startTime', L(lang, '시작 시각 (start_time)', 'Start (start_time)'), <input type="time" step={1} name="startTime" value={v.startTime} onInput={set('startTime')} />)}
-            {field('endTime', L(lang, '종료 시각 (end_time)', 'End (end_time)'), <input type="time" step={1} name="endTime" value={v.endTime} onInput={set('endTime')} />)}
+            {field('startTime', t(lang, 'adminFieldStart'), <input type="time" step={1} name="startTime" value={v.startTime} onInput={set('startTime')} />)}
+            {field('endTime', t(lang, 'adminFieldEnd'), <input type="time" step={1} name="endTime" value={v.endTime} onInput={set('endTime')} />)}
           </div>
         )}
-        <p class="hint">{L(lang, 'KST 기준, 양 끝 포함 (22:30:00까지 인정). 시작 > 종료이면 자정을 넘는 창이에요.', 'KST, both ends inclusive (22:30:00 counts). Start after end crosses midnight.')}</p>
+        <p class="hint">{t(lang, 'adminWindowHint', { zone: zoneLabel(tz), end: normalizeTime(v.endTime) ?? '22:30:00' })}</p>
       </fieldset>
       <label class="check">
-        <input type="checkbox" name="autoClaim" checked={v.autoClaim} onChange={set('autoClaim')} /> {L(lang, '자동 지급 (auto_claim)', 'Auto-claim (auto_claim)')}
+        <input type="checkbox" name="autoClaim" checked={v.autoClaim} onChange={set('autoClaim')} /> {t(lang, 'adminAutoClaim')}
       </label>
       {msg && (
         <p class="claim-err" role="alert">
@@ -274,10 +274,10 @@ export function MissionForm({ api, lang, mission, onSaved, onCancel }: { api: Ad
       )}
       <div class="row">
         <button type="submit" class="btn" disabled={saving} data-testid="save-mission">
-          {saving ? L(lang, '저장 중…', 'Saving…') : L(lang, '저장', 'Save')}
+          {saving ? t(lang, 'adminSaving') : t(lang, 'adminSave')}
         </button>
         <button type="button" class="btn ghost" onClick={onCancel}>
-          {L(lang, '취소', 'Cancel')}
+          {t(lang, 'adminCancel')}
         </button>
       </div>
     </form>
@@ -291,12 +291,12 @@ function Audit({ api, lang, tz, refreshKey }: { api: AdminProps['api']; lang: La
   }, [api, refreshKey]);
   return (
     <section class="card plain">
-      <h2>📜 {L(lang, '감사 로그', 'Audit log')}</h2>
-      {entries && entries.length === 0 && <p class="hint">{L(lang, '기록이 없어요', 'Nothing yet')}</p>}
+      <h2>📜 {t(lang, 'adminAudit')}</h2>
+      {entries && entries.length === 0 && <p class="hint">{t(lang, 'adminAuditEmpty')}</p>}
       <ul class="audit" data-testid="audit-list">
         {(entries ?? []).map((e) => (
           <li key={e.id}>
-            <span class="hint">{formatZoned(Date.parse(e.requestedAt), tz)}</span> <b>{e.action}</b> {e.missionId !== null && <span>#{e.missionId}</span>} <span class="hint">by {e.actorId}</span>
+            <span class="hint">{formatZoned(Date.parse(e.requestedAt), tz)}</span> <b>{e.action}</b> {e.missionId !== null && <span>#{e.missionId}</span>} <span class="hint">{t(lang, 'adminAuditBy', { actor: e.actorId })}</span>
             <div class="diff">{diffText(e.before, e.after)}</div>
           </li>
         ))}
@@ -314,12 +314,12 @@ export function diffText(before: unknown, after: unknown): string {
 }
 
 function Report({ api, lang, date }: { api: AdminProps['api']; lang: Lang; date: string }) {
-  const [state, setState] = useState<{ report?: DailyReport; missing?: boolean; error?: string } | null>(null);
+  const [state, setState] = useState<{ report?: DailyReport; error?: string } | null>(null);
   useEffect(() => {
     let live = true;
     api.get<DailyReport>(`/api/admin/reports/daily?date=${date}`).then(
       (report) => live && setState({ report }),
-      (err) => live && setState(err instanceof ApiError && err.status === 404 ? { missing: true } : { error: err instanceof ApiError ? errorMessage(lang, err.code) : String(err) }),
+      (err) => live && setState({ error: err instanceof ApiError ? errorMessage(lang, err.code) : String(err) }),
     );
     return () => {
       live = false;
@@ -328,10 +328,9 @@ function Report({ api, lang, date }: { api: AdminProps['api']; lang: Lang; date:
   return (
     <section class="card plain" data-testid="report">
       <h2>
-        📊 {L(lang, '오늘의 리포트', "Today's report")} <small class="hint">{date}</small>
+        📊 {t(lang, 'adminReport')} <small class="hint">{date}</small>
       </h2>
       {!state && <p class="hint">…</p>}
-      {state?.missing && <p class="hint">{L(lang, '리포트 API가 아직 준비되지 않았어요 (404). 준비되면 여기에 차트가 표시돼요.', 'The report API is not available yet (404). Charts appear here once it is.')}</p>}
       {state?.error && <p class="claim-err">{state.error}</p>}
       {state?.report && <ReportCharts r={state.report} lang={lang} />}
     </section>
@@ -347,43 +346,43 @@ export function ReportCharts({ r, lang }: { r: DailyReport; lang: Lang }) {
     <div class="report">
       <div class="kpis">
         <div>
-          <small>{L(lang, '참여자', 'Participants')}</small>
+          <small>{t(lang, 'adminParticipants')}</small>
           <b>{n(g.participants)}</b>
         </div>
         <div>
-          <small>{L(lang, '달성', 'Completions')}</small>
+          <small>{t(lang, 'adminCompletions')}</small>
           <b>{n(g.completions)}</b>
         </div>
         <div>
-          <small>{L(lang, '수령', 'Claims')}</small>
+          <small>{t(lang, 'adminClaims')}</small>
           <b>{n(g.claims.auto + g.claims.manual + g.claims.payout)}</b>
         </div>
         <div>
-          <small>{L(lang, '입금 전환', 'Deposit CR')}</small>
+          <small>{t(lang, 'adminDepositCr')}</small>
           <b>{pct(r.depositCr?.share)}</b>
         </div>
       </div>
       {per.length > 0 && (
         <LineChart
-          title={L(lang, '분당 참여 (골든아워)', 'Per minute during the window')}
+          title={t(lang, 'adminPerMinute')}
           labels={per.map((p) => p.minute)}
           series={[
-            { name: L(lang, '참여자', 'participants'), color: '#ffc83d', values: per.map((p) => p.participants) },
-            { name: L(lang, '플레이', 'plays'), color: '#39ff88', values: per.map((p) => p.plays) },
-            { name: L(lang, '수령', 'claims'), color: '#6ab3f3', values: per.map((p) => p.claims) },
+            { name: t(lang, 'adminSeriesParticipants'), color: '#ffc83d', values: per.map((p) => p.participants) },
+            { name: t(lang, 'adminSeriesPlays'), color: '#39ff88', values: per.map((p) => p.plays) },
+            { name: t(lang, 'adminSeriesClaims'), color: '#6ab3f3', values: per.map((p) => p.claims) },
           ]}
         />
       )}
       <BarChart
-        title={L(lang, '수령 방식', 'Claims by path')}
+        title={t(lang, 'adminClaimsByPath')}
         items={[
-          { label: L(lang, '수동', 'manual'), value: g.claims.manual, color: '#ffc83d' },
-          { label: L(lang, '자동', 'auto'), value: g.claims.auto, color: '#39ff88' },
-          { label: L(lang, '수동 지급', 'payout'), value: g.claims.payout, color: '#ff8a00' },
+          { label: t(lang, 'adminPathManual'), value: g.claims.manual, color: '#ffc83d' },
+          { label: t(lang, 'adminPathAuto'), value: g.claims.auto, color: '#39ff88' },
+          { label: t(lang, 'adminPathPayout'), value: g.claims.payout, color: '#ff8a00' },
         ]}
       />
       <BarChart
-        title={L(lang, '지급량', 'Paid out')}
+        title={t(lang, 'adminPaidOut')}
         items={[
           { label: '💎', value: g.paid.diamonds, color: '#6ab3f3' },
           { label: 'XP', value: g.paid.xp, color: '#b18cff' },
@@ -392,13 +391,13 @@ export function ReportCharts({ r, lang }: { r: DailyReport; lang: Lang }) {
       />
       {r.ccu && (
         <BarChart
-          title={L(lang, `동시 접속 피크 (전 7일 대비 ${r.ccu.ratio === null ? '—' : `×${r.ccu.ratio.toFixed(2)}`})`, `Peak CCU vs previous 7 days (${r.ccu.ratio === null ? '—' : `×${r.ccu.ratio.toFixed(2)}`})`)}
-          items={[...r.ccu.previous7.map((d) => ({ label: d.date.slice(5), value: d.peak, color: '#5b6477' })), { label: L(lang, '오늘', 'today'), value: r.ccu.window.peak, color: '#ffc83d' }]}
+          title={t(lang, 'adminCcu', { ratio: r.ccu.ratio === null ? '—' : `×${r.ccu.ratio.toFixed(2)}` })}
+          items={[...r.ccu.previous7.map((d) => ({ label: d.date.slice(5), value: d.peak, color: '#5b6477' })), { label: t(lang, 'adminToday'), value: r.ccu.window.peak, color: '#ffc83d' }]}
         />
       )}
       {r.vault && (
         <p class="hint">
-          🏦 {L(lang, '금고 발행', 'Vault issued')} {n(r.vault.issued)} / {n(r.vault.cap)} {r.vault.exceeded ? '⚠️' : ''} · {L(lang, '골든아워분', 'golden')} {n(r.vault.goldenIssued)}
+          🏦 {t(lang, 'adminVaultIssued')} {n(r.vault.issued)} / {n(r.vault.cap)} {r.vault.exceeded ? '⚠️' : ''} · {t(lang, 'adminVaultGolden')} {n(r.vault.goldenIssued)}
         </p>
       )}
     </div>

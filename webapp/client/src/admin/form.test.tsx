@@ -44,7 +44,7 @@ describe('admin mission form validation', () => {
   afterEach(cleanup);
 
   it('rule: time inputs are <input type="time" step="1"> and the auto-claim box is a checkbox', () => {
-    render(<MissionForm api={recordingApi().api} lang="ko" mission={golden} onSaved={() => {}} onCancel={() => {}} />);
+    render(<MissionForm api={recordingApi().api} lang="ko" tz="Asia/Seoul" mission={golden} onSaved={() => {}} onCancel={() => {}} />);
     expect(input('startTime').type).toBe('time');
     expect(input('startTime').step).toBe('1');
     expect(input('endTime').value).toBe('22:30:00');
@@ -53,7 +53,7 @@ describe('admin mission form validation', () => {
 
   it('refuses an empty title, a zero target, a negative reward, and start == end, without calling the server', async () => {
     const { api, sent } = recordingApi();
-    render(<MissionForm api={api} lang="ko" mission={golden} onSaved={() => {}} onCancel={() => {}} />);
+    render(<MissionForm api={api} lang="ko" tz="Asia/Seoul" mission={golden} onSaved={() => {}} onCancel={() => {}} />);
     type('title', '  ');
     type('target', '0');
     type('diamonds', '-5');
@@ -75,7 +75,7 @@ describe('admin mission form validation', () => {
   it('saves HH:MM:SS (a browser that drops ":00" is normalized) and the auto-claim flag as a PATCH', async () => {
     const { api, sent } = recordingApi();
     let saved = 0;
-    render(<MissionForm api={api} lang="ko" mission={golden} onSaved={() => saved++} onCancel={() => {}} />);
+    render(<MissionForm api={api} lang="ko" tz="Asia/Seoul" mission={golden} onSaved={() => saved++} onCancel={() => {}} />);
     type('startTime', '21:00');
     type('endTime', '22:45:30');
     fireEvent.click(input('autoClaim'));
@@ -98,9 +98,26 @@ describe('admin mission form validation', () => {
 
   it('shows the server VALIDATION_FAILED message next to the field it names', async () => {
     const { api } = recordingApi(new ApiError(400, 'VALIDATION_FAILED', 'start_time and end_time must differ', { field: 'endTime' }));
-    render(<MissionForm api={api} lang="en" mission={golden} onSaved={() => {}} onCancel={() => {}} />);
+    render(<MissionForm api={api} lang="en" tz="Asia/Seoul" mission={golden} onSaved={() => {}} onCancel={() => {}} />);
     fireEvent.click(screen.getByTestId('save-mission'));
     await waitFor(() => expect(screen.getByTestId('err-endTime').textContent).toBe('start_time and end_time must differ'));
+  });
+});
+
+describe('admin page text comes from i18n.ts in the event zone', () => {
+  afterEach(cleanup);
+  it('with EVENT_TZ=Europe/Berlin the window hint names Europe/Berlin and never KST', () => {
+    const { container } = render(<MissionForm api={recordingApi().api} lang="en" tz="Europe/Berlin" mission={golden} onSaved={() => {}} onCancel={() => {}} />);
+    expect(container.textContent).toContain('Europe/Berlin, both ends inclusive (22:30:00 counts)');
+    expect(container.textContent).not.toContain('KST');
+  });
+  it('an English admin reads English labels; a Korean admin Korean ones', () => {
+    const en = render(<MissionForm api={recordingApi().api} lang="en" tz="Asia/Seoul" mission={golden} onSaved={() => {}} onCancel={() => {}} />);
+    expect(en.container.textContent).toContain('Limit to a daily window');
+    expect(en.container.textContent).toContain('KST, both ends inclusive');
+    cleanup();
+    const ko = render(<MissionForm api={recordingApi().api} lang="ko" tz="Asia/Seoul" mission={golden} onSaved={() => {}} onCancel={() => {}} />);
+    expect(ko.container.textContent).toContain('시간 제한 활성화');
   });
 });
 

@@ -2,7 +2,7 @@
  * The admin mission form (plan §4.1, §9.2): values as the inputs hold them (strings), checked
  * before saving with messages per field, then turned into the camelCase PATCH body (DESIGN.md §4).
  */
-import type { Lang } from '../i18n';
+import { t, type Lang, type MsgKey } from '../i18n';
 import type { adminView } from '../../../../core/adminMissions';
 
 /** A mission as GET /api/admin/missions returns it: the server's adminView, imported as a type only. */
@@ -45,19 +45,19 @@ export function normalizeTime(v: string): string | null {
 }
 
 const MSG = {
-  required: { ko: '필수 항목이에요', en: 'Required' },
-  tooLong: { ko: '120자 이내로 입력해 주세요', en: 'At most 120 characters' },
-  targetInt: { ko: '1 이상 1,000,000 이하의 정수를 입력해 주세요', en: 'A whole number from 1 to 1,000,000' },
-  rewardInt: { ko: '0 이상의 정수를 입력해 주세요', en: 'A whole number, 0 or more' },
-  timeFormat: { ko: '시각을 HH:MM:SS 형식으로 입력해 주세요', en: 'Enter a time as HH:MM:SS' },
-  sameTime: { ko: '시작과 종료 시각이 같을 수 없어요', en: 'Start and end must differ' },
-} as const;
+  required: 'formRequired',
+  tooLong: 'formTooLong',
+  targetInt: 'formTargetInt',
+  rewardInt: 'formRewardInt',
+  timeFormat: 'formTimeFormat',
+  sameTime: 'formSameTime',
+} as const satisfies Record<string, MsgKey>;
 
 const isInt = (s: string) => /^\d+$/.test(s.trim());
 
 export function validateForm(v: FormValues, lang: Lang): FormErrors {
   const e: FormErrors = {};
-  const m = (k: keyof typeof MSG) => MSG[k][lang];
+  const m = (k: keyof typeof MSG) => t(lang, MSG[k]);
   if (!v.title.trim()) e.title = m('required');
   else if (v.title.trim().length > 120) e.title = m('tooLong');
   if (!isInt(v.target) || Number(v.target) < 1 || Number(v.target) > 1_000_000) e.target = m('targetInt');
