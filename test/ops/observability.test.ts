@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
-import { parseYaml } from './support/miniYaml.js';
+import { parseYaml, readYaml } from './support/yamlFile.js';
 
 /**
  * The dashboard and the alert rules may only reference metrics the app exports (DESIGN.md §6).
@@ -13,7 +13,7 @@ import { parseYaml } from './support/miniYaml.js';
  */
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dashboard = JSON.parse(readFileSync(path.join(root, 'ops/grafana/golden-hour.json'), 'utf8'));
-const rules = parseYaml(readFileSync(path.join(root, 'ops/prometheus/alerts.yml'), 'utf8')) as {
+const rules = readYaml(path.join(root, 'ops/prometheus/alerts.yml')) as {
   groups: { name: string; rules: { alert: string; expr: string; for?: string; labels: Record<string, string>; annotations: Record<string, string> }[] }[];
 };
 
@@ -206,8 +206,22 @@ describe('metrics, dashboard and alert rules', () => {
     expect(metricNames('sum(x) by (instance) / 1e9')).toEqual(['x']);
   });
 
-  it('the YAML reader parses the subset the rule file uses', () => {
-    expect(parseYaml('a:\n  - b: 1\n    c: "x # y"\n  - d: |\n      l1\n      l2\n# c\ne: no\n')).toEqual({ a: [{ b: 1, c: 'x # y' }, { d: 'l1\nl2\n' }], e: 'no' });
-    expect(() => parseYaml('a: [1, 2]')).toThrow(/subset/);
+  it('the rule file has the shape Prometheus loads: groups of rules, each an alert with expr, a duration `for` and labels', () => {
+    expect(Object.keys(rules)).toEqual(['groups']);
+    for (const g of rules.groups) {
+      expect(g.name).toMatch(/\S/);
+      for (const r of g.rules) {
+        expect(Object.keys(r).every((k) => ['alert', 'expr', 'for', 'labels', 'annotations', 'keep_firing_for'].includes(k)), JSON.stringify(Object.keys(r))).toBe(true);
+        expect(typeof r.expr).toBe('string');
+        if (r.for !== undefined) expect(r.for).toMatch(/^\d+(ms|s|m|h|d)$/);
+      }
+    }
+    expect(new Set(rules.groups.flatMap((g) => g.rules.map((r) => r.alert))).size).toBe(rules.groups.flatMap((g) => g.rules).length);
+  });
+
+  it('YAML is read with a full parser: flow collections and block scalars parse, a duplicate key or a tab indent is an error', () => {
+    expect(parseYaml('a: [1, 2]\nb: {c: "x # y"}\nd: |\n  l1\n  l2\n# c\ne: no\n')).toEqual({ a: [1, 2], b: { c: 'x # y' }, d: 'l1\nl2\n', e: 'no' });
+    expect(() => parseYaml('expr: up\nexpr: down\n', 'dup.yml')).toThrow(/dup\.yml: Map keys must be unique/);
+    expect(() => parseYaml('groups:\n\t- name: x\n', 'tab.yml')).toThrow(/tab\.yml/);
   });
 });
