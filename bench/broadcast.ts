@@ -1,16 +1,16 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Api } from 'grammy';
-import { AdjustableClock } from '../core/clock.js';
-import { loadConfig } from '../core/config.js';
+import { AdjustableClock } from '../core/platform/clock.js';
+import { loadConfig } from '../core/platform/config.js';
 import { createServices } from '../core/services.js';
-import { localParts } from '../core/time.js';
+import { localParts } from '../core/domain/time.js';
 import { BOT_TOKEN, ROOT, TZ, appEnv, freshBackend, goldenNow, log, round, sqlClient, type Figure } from './support.js';
 
 /**
  * Figure 4 — broadcast: N recipients against a fake Bot API (test/support/fakeBotApi.ts, its own
  * thread) that allows `allowedPerSecond` and answers 429 with retry_after above it, sent by the
- * app's Broadcaster (core/broadcast.ts) paced at that same rate. The figure is the rate the fake
+ * app's Broadcaster (core/delivery/broadcast.ts) paced at that same rate. The figure is the rate the fake
  * accepted, as a share of the allowed rate; every recipient must get exactly one message.
  */
 export interface BroadcastOptions {
@@ -26,9 +26,9 @@ function notMeasured(missing: string[]): Figure {
 }
 
 export async function broadcastFigure(o: BroadcastOptions = BROADCAST_DEFAULTS): Promise<Figure> {
-  const missing = ['core/broadcast.ts', 'test/support/fakeBotApi.ts'].filter((f) => !existsSync(path.join(ROOT, f)));
+  const missing = ['core/delivery/broadcast.ts', 'test/support/fakeBotApi.ts'].filter((f) => !existsSync(path.join(ROOT, f)));
   if (missing.length) return notMeasured(missing);
-  const { Broadcaster, announcementMessage, announcementSegment, announcedMission } = await import('../core/broadcast.js');
+  const { Broadcaster, announcementMessage, announcementSegment, announcedMission } = await import('../core/delivery/broadcast.js');
   const { startFakeBotApi } = await import('../test/support/fakeBotApi.js');
 
   const now = goldenNow(21 * 3600 + 30 * 60);

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { AdjustableClock } from '../core/clock.js';
-import { loadConfig } from '../core/config.js';
+import { AdjustableClock } from '../core/platform/clock.js';
+import { loadConfig } from '../core/platform/config.js';
 import { createServices } from '../core/services.js';
-import { periodKey, type PeriodKind } from '../core/window.js';
+import { periodKey, type PeriodKind } from '../core/domain/window.js';
 import { signInitData } from '../webapp/server/auth.js';
 import {
   BOT_TOKEN,

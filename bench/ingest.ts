@@ -1,8 +1,8 @@
 import { Redis } from 'ioredis';
-import { AdjustableClock } from '../core/clock.js';
-import { loadConfig } from '../core/config.js';
+import { AdjustableClock } from '../core/platform/clock.js';
+import { loadConfig } from '../core/platform/config.js';
 import { createServices } from '../core/services.js';
-import { applyEvents, type GameEvent } from '../core/progress.js';
+import { applyEvents, type GameEvent } from '../core/missions/progress.js';
 import {
   INGEST_TOKEN,
   appEnv,

@@ -1,5 +1,5 @@
 import { signInitData } from '../webapp/server/auth.js';
-import { periodKey, type PeriodKind } from '../core/window.js';
+import { periodKey, type PeriodKind } from '../core/domain/window.js';
 import { BOT_TOKEN, TZ, cannon, freshBackend, goldenNow, log, ratioFigure, round, sqlClient, startServer, type Figure } from './support.js';
 
 /**

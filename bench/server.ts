@@ -1,6 +1,6 @@
 import { serve } from '@hono/node-server';
-import { AdjustableClock } from '../core/clock.js';
-import { loadConfig } from '../core/config.js';
+import { AdjustableClock } from '../core/platform/clock.js';
+import { loadConfig } from '../core/platform/config.js';
 import { createServices } from '../core/services.js';
 import { createApp } from '../webapp/server/app.js';
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import autocannon, { type Result } from 'autocannon';
-import { instantOf, localParts } from '../core/time.js';
+import { instantOf, localParts } from '../core/domain/time.js';
 import { deleteRedisPrefix } from '../test/support/backend.js';
 
 /**
@@ -86,7 +86,7 @@ export async function disposeAll() {
   await Promise.all(created.map((b) => b.dispose()));
 }
 
-/** Environment for the app's config (core/config.ts), for a given backend. */
+/** Environment for the app's config (core/platform/config.ts), for a given backend. */
 export function appEnv(b: BenchBackend, extra: Record<string, string> = {}): Record<string, string> {
   return {
     NODE_ENV: 'production',

@@ -2,7 +2,7 @@ import { Api, Bot, type BotError, type Context, type MiddlewareFn } from 'grammy
 import { autoRetry } from '@grammyjs/auto-retry';
 import { sequentialize } from '@grammyjs/runner';
 import { conversations } from '@grammyjs/conversations';
-import { DomainError } from '../core/errors.js';
+import { DomainError } from '../core/domain/errors.js';
 import type { Services } from '../core/services.js';
 import type { BotContext, BotDeps, BotExtras, DownloadFile } from './context.js';
 import { langOf, translatorFor } from './i18n.js';

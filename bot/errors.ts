@@ -1,4 +1,4 @@
-import { isDomainError } from '../core/errors.js';
+import { isDomainError } from '../core/domain/errors.js';
 import type { Translate } from './i18n.js';
 
 /**

@@ -1,19 +1,19 @@
 import pino, { type Logger } from 'pino';
-import type { Config } from './config.js';
-import { AdjustableClock, type Clock } from './clock.js';
+import type { Config } from './platform/config.js';
+import { AdjustableClock, type Clock } from './platform/clock.js';
 import { openDatabase, type Database } from '../db/connection.js';
 import { seed } from '../db/seed.js';
-import { createMetrics, type Metrics } from './metrics.js';
-import { createStores, type Stores } from './stores.js';
-import { MissionCatalog, type Audience } from './missions.js';
-import { FlagService, FLAG_STATES } from './flags.js';
-import { clockGuardOff, type ClockHealth } from './clockHealth.js';
-import { MemoryEventQueue, RedisStreamQueue, type EventQueue } from './queue.js';
-import { applyEvents, type GameEvent } from './progress.js';
-import { ActivityRecorder } from './activity.js';
-import { claimMission } from './claim.js';
-import { listMissionsFor, playerSummary } from './playerView.js';
-import { isWithinWindow } from './window.js';
+import { createMetrics, type Metrics } from './platform/metrics.js';
+import { createStores, type Stores } from './platform/stores.js';
+import { MissionCatalog, type Audience } from './missions/catalog.js';
+import { FlagService, FLAG_STATES } from './missions/flags.js';
+import { clockGuardOff, type ClockHealth } from './domain/clockHealth.js';
+import { MemoryEventQueue, RedisStreamQueue, type EventQueue } from './platform/queue.js';
+import { applyEvents, type GameEvent } from './missions/progress.js';
+import { ActivityRecorder } from './missions/activity.js';
+import { claimMission } from './missions/claim.js';
+import { listMissionsFor, playerSummary } from './missions/playerView.js';
+import { isWithinWindow } from './domain/window.js';
 
 /**
  * The composition root of the domain: everything the API, the bot and the worker share.

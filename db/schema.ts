@@ -23,7 +23,7 @@ import {
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 const userId = (name = 'user_id') => bigint(name, { mode: 'number' });
 
-/** Players and admins as Telegram knows them; activity is kept cheap (see core/activity.ts). */
+/** Players and admins as Telegram knows them; activity is kept cheap (see core/missions/activity.ts). */
 export const users = pgTable(
   'users',
   {

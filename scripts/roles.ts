@@ -1,7 +1,7 @@
 import type { Hono } from 'hono';
 import type { Services } from '../core/services.js';
 import type { AuthEnv } from '../webapp/server/auth.js';
-import { createClockGuard } from '../core/clockGuard.js';
+import { createClockGuard } from '../core/worker/clockGuard.js';
 
 /**
  * Role wiring beyond the API (bot, worker jobs). Each part adds itself here so start.ts stays
@@ -13,7 +13,7 @@ export interface RoleHooks {
 }
 
 export async function attachRoles(s: Services, hooks: RoleHooks): Promise<void> {
-  // bot (bot/run.ts) and worker jobs (core/scheduler.ts) are attached here
+  // bot (bot/run.ts) and worker jobs (core/worker/scheduler.ts) are attached here
   if (s.config.roles.includes('bot') && s.config.botToken && s.config.botMode !== 'off') {
     const { startBot } = await import('../bot/run.js');
     const bot = await startBot(s);
@@ -38,11 +38,11 @@ function startClockGuard(s: Services, hooks: RoleHooks) {
   return guard;
 }
 
-/** Worker: the clock guard (NTP_SERVERS) and the golden-hour scheduler (issue 5, core/scheduler.ts). */
+/** Worker: the clock guard (NTP_SERVERS) and the golden-hour scheduler (issue 5, core/worker/scheduler.ts). */
 async function startWorkerJobs(s: Services, hooks: RoleHooks): Promise<void> {
-  const { Scheduler } = await import('../core/scheduler.js');
-  const { broadcasterFor } = await import('../core/broadcast.js');
-  const { postDailyReport } = await import('../core/report.js');
+  const { Scheduler } = await import('../core/worker/scheduler.js');
+  const { broadcasterFor } = await import('../core/delivery/broadcast.js');
+  const { postDailyReport } = await import('../core/reports/report.js');
   const guard = startClockGuard(s, hooks);
   const api = broadcasterFor(s)?.api;
   if (!api) s.log.warn('BOT_TOKEN not set: the scheduler runs, but announcements and reminders are skipped');

@@ -1,4 +1,4 @@
-import { loadConfig } from '../core/config.js';
+import { loadConfig } from '../core/platform/config.js';
 import { openDatabase } from '../db/connection.js';
 import { seed } from '../db/seed.js';
 

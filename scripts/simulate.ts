@@ -1,7 +1,7 @@
 import { pathToFileURL } from 'node:url';
-import { loadConfig } from '../core/config.js';
-import { addDays, instantOf } from '../core/time.js';
-import { parseTimeOfDay } from '../core/window.js';
+import { loadConfig } from '../core/platform/config.js';
+import { addDays, instantOf } from '../core/domain/time.js';
+import { parseTimeOfDay } from '../core/domain/window.js';
 
 /**
  * A simulated day of golden-hour activity, driven through the REAL ingest path

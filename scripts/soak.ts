@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { instantOf, localParts } from '../core/time.js';
+import { instantOf, localParts } from '../core/domain/time.js';
 import { checkInvariants, type AcceptedEvent } from '../test/support/invariants.js';
 import { ADMIN_ID, ROOT, AppProc, RedisProc, freshSharedDatabase, ingest, openTestDatabase, tma } from '../test/reliability/support/procs.js';
 

@@ -3,9 +3,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { serveStatic } from '@hono/node-server/serve-static';
-import { ConfigError, loadConfig } from '../core/config.js';
+import { ConfigError, loadConfig } from '../core/platform/config.js';
 import { createServices } from '../core/services.js';
-import { installProcessGuards } from '../core/processGuards.js';
+import { installProcessGuards } from '../core/platform/processGuards.js';
 import { createApp } from '../webapp/server/app.js';
 
 /** Entry point: every role in one process by default (DESIGN.md §1); ROLES picks a subset. */

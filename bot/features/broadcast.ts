@@ -1,5 +1,5 @@
 import { Api, Composer } from 'grammy';
-import { announcementMessage, broadcasterFor, estimateAnnouncement, announcedMission, localDate } from '../../core/broadcast.js';
+import { announcementMessage, broadcasterFor, estimateAnnouncement, announcedMission, localDate } from '../../core/delivery/broadcast.js';
 import type { BotContext } from '../context.js';
 import { isAdmin, refuse } from '../filters.js';
 import type { Feature } from './index.js';

@@ -1,7 +1,7 @@
 import { Composer, InlineKeyboard, type Context } from 'grammy';
 import { createConversation, type Conversation } from '@grammyjs/conversations';
-import { adminView, parseMissionPatch, updateMission, type MissionPatch } from '../../core/adminMissions.js';
-import { isDomainError } from '../../core/errors.js';
+import { adminView, parseMissionPatch, updateMission, type MissionPatch } from '../../core/missions/adminMissions.js';
+import { isDomainError } from '../../core/domain/errors.js';
 import type { BotContext, BotExtras } from '../context.js';
 import { isAdmin, refuse } from '../filters.js';
 import { errorText } from '../errors.js';

@@ -1,7 +1,7 @@
 import { Composer, GrammyError, InlineKeyboard } from 'grammy';
-import { isDomainError } from '../../core/errors.js';
-import type { MissionView } from '../../core/playerView.js';
-import { formatLocal } from '../../core/time.js';
+import { isDomainError } from '../../core/domain/errors.js';
+import type { MissionView } from '../../core/missions/playerView.js';
+import { formatLocal } from '../../core/domain/time.js';
 import type { Services } from '../../core/services.js';
 import type { BotContext } from '../context.js';
 import type { Translate } from '../i18n.js';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Composer, InlineKeyboard } from 'grammy';
-import { isDomainError } from '../../core/errors.js';
+import { isDomainError } from '../../core/domain/errors.js';
 import {
   PAYOUT_MAX_BYTES,
   executePayout,
@@ -8,7 +8,7 @@ import {
   payoutPeriod,
   previewPayout,
   resolvePayoutMission,
-} from '../../core/payout.js';
+} from '../../core/missions/payout.js';
 import type { Services } from '../../core/services.js';
 import type { BotContext } from '../context.js';
 import { isAdmin, refuse } from '../filters.js';
@@ -45,7 +45,7 @@ const looksLikeCsv = (name?: string, mime?: string) =>
 /**
  * /payout (DESIGN.md §3, Manual payout): the admin names a mission and date (default: the
  * golden-hour mission, current period), uploads a CSV, sees a preview (valid, invalid lines,
- * already paid) and confirms; core/payout.ts pays through the ledger, so re-uploading the same
+ * already paid) and confirms; core/missions/payout.ts pays through the ledger, so re-uploading the same
  * file pays nobody twice. State between steps lives in the shared KV store (Redis if configured).
  */
 export const payoutFeature: Feature = ({ downloadFile }) => {

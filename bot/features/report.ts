@@ -1,6 +1,6 @@
 import { Composer, InputFile } from 'grammy';
-import { isDomainError } from '../../core/errors.js';
-import { dailyReport, defaultReportDate, formatReportText, parseReportDate, reportCsv } from '../../core/report.js';
+import { isDomainError } from '../../core/domain/errors.js';
+import { dailyReport, defaultReportDate, formatReportText, parseReportDate, reportCsv } from '../../core/reports/report.js';
 import type { BotContext } from '../context.js';
 import { isAdmin, refuse } from '../filters.js';
 import { errorText } from '../errors.js';

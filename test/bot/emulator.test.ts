@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import { createHarness, kst, ADMIN_ID, BOT_TOKEN, type Harness } from '../support/harness.js';
 import { createBot } from '../../bot/createBot.js';
 import { scheduleCosmetics } from '../../bot/run.js';
-import { getBalance } from '../../core/ledger.js';
+import { getBalance } from '../../core/missions/ledger.js';
 import { startEmulator } from './emulator.js';
 
 const WEBAPP_URL = 'https://golden.example.test/';

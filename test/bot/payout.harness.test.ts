@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { createHarness, kst, ADMIN_ID, BOT_TOKEN, type Harness } from '../support/harness.js';
 import { createBot } from '../../bot/createBot.js';
-import { getBalance } from '../../core/ledger.js';
+import { getBalance } from '../../core/missions/ledger.js';
 import { BOT_INFO, buttonsOf, callbackUpdate, documentUpdate, recordCalls, textUpdate } from './support.js';
 
 const ADMIN = { id: ADMIN_ID };

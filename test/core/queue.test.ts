@@ -4,8 +4,8 @@ import { Redis } from 'ioredis';
 import pino from 'pino';
 import { createHarness, type Harness } from '../support/harness.js';
 import { TEST_REDIS_URL, deleteRedisPrefix } from '../support/backend.js';
-import { MemoryEventQueue, RedisStreamQueue } from '../../core/queue.js';
-import type { GameEvent } from '../../core/progress.js';
+import { MemoryEventQueue, RedisStreamQueue } from '../../core/platform/queue.js';
+import type { GameEvent } from '../../core/missions/progress.js';
 
 // The Streams consumer is exercised against a real Redis in both CI passes (the embedded pass
 // has no TEST_REDIS_URL, but the machine's Redis is there): it is the only way to test it.

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
 import { startFakeBotApi, type FakeBotApi } from '../support/fakeBotApi.js';
-import { Broadcaster, announcementMessage, announcementSegment, announcedMission, type BroadcastJob, type SendApi } from '../../core/broadcast.js';
+import { Broadcaster, announcementMessage, announcementSegment, announcedMission, type BroadcastJob, type SendApi } from '../../core/delivery/broadcast.js';
 import type { Database } from '../../db/connection.js';
 import { blockedIds, deliveryStatuses, fakeApi, seedPlayers, waitFor } from './support.js';
 

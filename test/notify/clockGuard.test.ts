@@ -2,8 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createHarness, kst, ADMIN_ID, type Harness } from '../support/harness.js';
 import { startFakeNtp, type FakeNtp } from '../support/fakeNtp.js';
 import { startFakeBotApi, type FakeBotApi } from '../support/fakeBotApi.js';
-import { ClockGuard, createClockGuard } from '../../core/clockGuard.js';
-import { Scheduler } from '../../core/scheduler.js';
+import { ClockGuard, createClockGuard } from '../../core/worker/clockGuard.js';
+import { Scheduler } from '../../core/worker/scheduler.js';
 import { fakeApi, seedPlayers } from './support.js';
 
 let h: Harness | undefined;

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHarness, kst, ADMIN_ID, type Harness } from '../support/harness.js';
 import { startFakeBotApi, type FakeBotApi } from '../support/fakeBotApi.js';
-import { Scheduler } from '../../core/scheduler.js';
-import { updateMission } from '../../core/adminMissions.js';
-import { estimateAnnouncement } from '../../core/broadcast.js';
+import { Scheduler } from '../../core/worker/scheduler.js';
+import { updateMission } from '../../core/missions/adminMissions.js';
+import { estimateAnnouncement } from '../../core/delivery/broadcast.js';
 import { fakeApi, seedPlayers } from './support.js';
 
 let h: Harness | undefined;

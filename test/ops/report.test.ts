@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, kst, ADMIN_ID, type Harness } from '../support/harness.js';
 import { planDay, runSimulation, type SimPlan, type SimResult, type SimTransport } from '../../scripts/simulate.js';
-import { dailyReport, formatReportText, postDailyReport, reportCsv, type DailyReport } from '../../core/report.js';
-import { executePayout, parsePayoutCsv } from '../../core/payout.js';
+import { dailyReport, formatReportText, postDailyReport, reportCsv, type DailyReport } from '../../core/reports/report.js';
+import { executePayout, parsePayoutCsv } from '../../core/missions/payout.js';
 
 /**
  * The daily report against a simulated day pushed through POST /api/events and the claim API.
  * Every expected number below is derived from the simulator's plan with arithmetic written
- * here (fixed KST offset, plain loops) — not from the report's SQL or core/window.ts.
+ * here (fixed KST offset, plain loops) — not from the report's SQL or core/domain/window.ts.
  */
 const DATE = '2026-11-27';
 const CAP = 2_000;

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { createHarness, ADMIN_ID, BOT_TOKEN, TESTER_ID, type Harness } from '../support/harness.js';
 import { assertInvariants, databaseFingerprint } from '../support/invariants.js';
-import { ConfigError, loadConfig } from '../../core/config.js';
+import { ConfigError, loadConfig } from '../../core/platform/config.js';
 import { createBot } from '../../bot/createBot.js';
 import { ADMIN_COMMANDS as ADMIN_FEATURE_COMMANDS } from '../../bot/features/admin.js';
 import { WEBHOOK_PATH, webhookRoute } from '../../bot/run.js';

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { createHarness, type Harness } from '../support/harness.js';
 import { assertInvariants, checkInvariants, type AcceptedEvent } from '../support/invariants.js';
-import { isDomainError } from '../../core/errors.js';
+import { isDomainError } from '../../core/domain/errors.js';
 
 /**
  * Exactly-once claims inside one process (both backends): the database, not the middleware,

@@ -1,5 +1,5 @@
 import dgram from 'node:dgram';
-import { writeNtpTime } from '../../core/sntp.js';
+import { writeNtpTime } from '../../core/worker/sntp.js';
 
 /**
  * An SNTP server on UDP loopback for clock-guard tests: answers with its reference clock plus a

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { AdjustableClock } from '../../core/clock.js';
-import { testConfig } from '../../core/config.js';
+import { AdjustableClock } from '../../core/platform/clock.js';
+import { testConfig } from '../../core/platform/config.js';
 import { createServices, type Services, type ServicesOptions } from '../../core/services.js';
 import { createApp, type AppOptions } from '../../webapp/server/app.js';
 import { signInitData, DEV_SIGNER_TOKEN } from '../../webapp/server/auth.js';
-import { instantOf } from '../../core/time.js';
+import { instantOf } from '../../core/domain/time.js';
 import { freshBackend, type Backend } from './backend.js';
-import type { GameEvent } from '../../core/progress.js';
+import type { GameEvent } from '../../core/missions/progress.js';
 
 export const BOT_TOKEN = '123456789:TEST-token-for-golden-hour-tests';
 export const INGEST_TOKEN = 'ingest-test-token';

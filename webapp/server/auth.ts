@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { parse, sign, validate } from '@tma.js/init-data-node';
-import { DomainError } from '../../core/errors.js';
-import type { Clock } from '../../core/clock.js';
+import { DomainError } from '../../core/domain/errors.js';
+import type { Clock } from '../../core/platform/clock.js';
 
 /**
  * Player authentication (DESIGN.md §4): `Authorization: tma <initDataRaw>`, signed by the bot

@@ -1,8 +1,8 @@
 import type { MiddlewareHandler } from 'hono';
-import { DomainError } from '../../core/errors.js';
-import type { KeyValueStore } from '../../core/stores.js';
+import { DomainError } from '../../core/domain/errors.js';
+import type { KeyValueStore } from '../../core/platform/stores.js';
 import type { AuthEnv } from './auth.js';
-import type { Metrics } from '../../core/metrics.js';
+import type { Metrics } from '../../core/platform/metrics.js';
 
 /**
  * Idempotency keys for unsafe requests (DESIGN.md §4; plan §14): required, scoped per user, kept

@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { DomainError, ERROR_STATUS, type ErrorCode } from '../../core/errors.js';
+import { DomainError, ERROR_STATUS, type ErrorCode } from '../../core/domain/errors.js';
 
 /**
  * The one place errors become HTTP: application/problem+json (RFC 9457) with a stable `code`.

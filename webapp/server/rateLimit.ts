@@ -2,9 +2,9 @@ import type { MiddlewareHandler } from 'hono';
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Logger } from 'pino';
-import { DomainError } from '../../core/errors.js';
+import { DomainError } from '../../core/domain/errors.js';
 import type { AuthEnv } from './auth.js';
-import type { Metrics } from '../../core/metrics.js';
+import type { Metrics } from '../../core/platform/metrics.js';
 
 /**
  * Claim rate limit (DESIGN.md §4; plan §11): 20 requests per 2 s per (IP, user) pair — a burst of

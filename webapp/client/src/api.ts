@@ -1,4 +1,4 @@
-import type { MissionView } from '../../../core/playerView';
+import type { MissionView } from '../../../core/missions/playerView';
 /**
  * The HTTP client: every call carries `Authorization: tma <initDataRaw>`; problem+json answers
  * become ApiError with the server's stable `code`; network failures and timeouts become
@@ -71,7 +71,7 @@ export function createApi(o: ApiOptions): Api {
 }
 
 // ---- API shapes (DESIGN.md §4): the server's own view types, imported as types only (erased from the bundle)
-export type { MissionStatus } from '../../../core/playerView';
+export type { MissionStatus } from '../../../core/missions/playerView';
 export type Mission = MissionView;
 export type MissionWindow = NonNullable<MissionView['window']>;
 export type Rewards = MissionView['rewards'];

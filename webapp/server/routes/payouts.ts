@@ -1,7 +1,7 @@
 import type { Hono } from 'hono';
-import { DomainError } from '../../../core/errors.js';
+import { DomainError } from '../../../core/domain/errors.js';
 import type { Services } from '../../../core/services.js';
-import { executePayout, parsePayoutCsv, payoutPeriod, previewPayout, resolvePayoutMission } from '../../../core/payout.js';
+import { executePayout, parsePayoutCsv, payoutPeriod, previewPayout, resolvePayoutMission } from '../../../core/missions/payout.js';
 import type { AuthEnv } from '../auth.js';
 
 /**

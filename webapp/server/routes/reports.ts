@@ -1,6 +1,6 @@
 import type { Hono } from 'hono';
 import type { Services } from '../../../core/services.js';
-import { dailyReport, defaultReportDate, parseReportDate, reportCsv } from '../../../core/report.js';
+import { dailyReport, defaultReportDate, parseReportDate, reportCsv } from '../../../core/reports/report.js';
 import type { AuthEnv } from '../auth.js';
 
 /**

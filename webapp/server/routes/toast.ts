@@ -1,7 +1,7 @@
 import type { Hono } from 'hono';
 import { sql } from 'drizzle-orm';
 import type { Services } from '../../../core/services.js';
-import { localParts } from '../../../core/time.js';
+import { localParts } from '../../../core/domain/time.js';
 import type { AuthEnv } from '../auth.js';
 
 /**

@@ -22,8 +22,8 @@ interface AuditEntry {
 }
 
 /** GET /api/admin/reports/daily: the server's report type, imported as a type only. */
-export type { DailyReport } from '../../../../core/report';
-import type { DailyReport } from '../../../../core/report';
+export type { DailyReport } from '../../../../core/reports/report';
+import type { DailyReport } from '../../../../core/reports/report';
 
 export function AdminPage({ api, clock, lang, devMode, onChanged }: AdminProps) {
   const [now, setNow] = useState(clock.now());

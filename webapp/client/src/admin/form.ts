@@ -3,7 +3,7 @@
  * before saving with messages per field, then turned into the camelCase PATCH body (DESIGN.md §4).
  */
 import { t, type Lang, type MsgKey } from '../i18n';
-import type { adminView } from '../../../../core/adminMissions';
+import type { adminView } from '../../../../core/missions/adminMissions';
 
 /** A mission as GET /api/admin/missions returns it: the server's adminView, imported as a type only. */
 export type AdminMission = ReturnType<typeof adminView>;

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
-import type { Database } from '../db/connection.js';
-import type { Mission } from './missions.js';
-import { periodKey } from './window.js';
+import type { Database } from '../../db/connection.js';
+import type { Mission } from './catalog.js';
+import { periodKey } from '../domain/window.js';
 
 export interface GoldenCounts {
   missionId: number;

@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import type { Database } from '../db/connection.js';
-import type { Clock } from './clock.js';
-import { DomainError } from './errors.js';
-import type { Mission, MissionCatalog } from './missions.js';
-import type { Metrics } from './metrics.js';
+import type { Database } from '../../db/connection.js';
+import type { Clock } from '../platform/clock.js';
+import { DomainError } from '../domain/errors.js';
+import type { Mission, MissionCatalog } from './catalog.js';
+import type { Metrics } from '../platform/metrics.js';
 import { payRewards } from './ledger.js';
 import { writeAudit } from './audit.js';
-import { isoWeekKey } from './time.js';
-import { periodKey } from './window.js';
+import { isoWeekKey } from '../domain/time.js';
+import { periodKey } from '../domain/window.js';
 import { parseDate } from './why.js';
 
 /**

@@ -5,14 +5,14 @@ import { sql } from 'drizzle-orm';
 import { Api, GrammyError, HttpError } from 'grammy';
 import type { InlineKeyboardMarkup } from 'grammy/types';
 import type { Logger } from 'pino';
-import type { Database } from '../db/connection.js';
-import type { Clock } from './clock.js';
-import type { Config } from './config.js';
-import type { Metrics } from './metrics.js';
-import type { Mission } from './missions.js';
+import type { Database } from '../../db/connection.js';
+import type { Clock } from '../platform/clock.js';
+import type { Config } from '../platform/config.js';
+import type { Metrics } from '../platform/metrics.js';
+import type { Mission } from '../missions/catalog.js';
 import { countAudience, expectedFinish, selectAudience, type Recipient, type Segment } from './audience.js';
-import { addDays, formatLocal, instantOf, localParts } from './time.js';
-import { currentOrNextOccurrence, parseTimeOfDay, type TimeWindow } from './window.js';
+import { addDays, formatLocal, instantOf, localParts } from '../domain/time.js';
+import { currentOrNextOccurrence, parseTimeOfDay, type TimeWindow } from '../domain/window.js';
 
 /**
  * Broadcast delivery (DESIGN.md §3, Notifications; plan §6.2, §8.2, §11).

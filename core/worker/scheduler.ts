@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { sql } from 'drizzle-orm';
-import type { Config, FlagState } from './config.js';
+import type { Config, FlagState } from '../platform/config.js';
 import type { ClockGuard } from './clockGuard.js';
-import type { Mission } from './missions.js';
+import type { Mission } from '../missions/catalog.js';
 import {
   announcementMessage,
   announcementSegment,
@@ -15,9 +15,9 @@ import {
   type BroadcastServices,
   type Broadcaster,
   type SendApi,
-} from './broadcast.js';
-import { addDays, formatLocal, instantOf, localParts } from './time.js';
-import { parseTimeOfDay, periodKey } from './window.js';
+} from '../delivery/broadcast.js';
+import { addDays, formatLocal, instantOf, localParts } from '../domain/time.js';
+import { parseTimeOfDay, periodKey } from '../domain/window.js';
 
 /**
  * The worker's day (issue 5; plan §8.2, §11): jobs derived from the golden mission's window in the
@@ -26,7 +26,7 @@ import { parseTimeOfDay, periodKey } from './window.js';
  *   preflight  start − 5 min   clock check against both NTP sources (+ expected finish time, logged)
  *   announce   start           the §6.2 announcement to players active in the last ACTIVE_DAYS days
  *   reminder   end − REMINDER_MINUTES_BEFORE_END   to players who started but have not finished
- *   report     end + 5 min     onDailyReport(date) (core/report.ts)
+ *   report     end + 5 min     onDailyReport(date) (core/reports/report.ts)
  *
  * Exactly one worker fires a job: a row per job key in scheduler_jobs, taken with
  * insert … on conflict do update … where the lease expired, returning. A worker that restarts
@@ -65,7 +65,7 @@ export interface SchedulerOptions {
   guard?: ClockGuard | null;
   /** the Bot API (grammY Api); default from BOT_TOKEN / TELEGRAM_API_ROOT */
   api?: SendApi;
-  /** the ops helper's daily report (core/report.ts) */
+  /** the ops helper's daily report (core/reports/report.ts) */
   onDailyReport?: (date: string) => Promise<unknown> | unknown;
   owner?: string;
   tickMs?: number;

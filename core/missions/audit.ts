@@ -1,6 +1,6 @@
 import { desc } from 'drizzle-orm';
-import type { Database, Executor } from '../db/connection.js';
-import { adminAuditLog } from '../db/schema.js';
+import type { Database, Executor } from '../../db/connection.js';
+import { adminAuditLog } from '../../db/schema.js';
 
 export type AuditAction = 'flag.set' | 'mission.create' | 'mission.update' | 'payout.execute' | 'clock.set';
 

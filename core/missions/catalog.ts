@@ -1,10 +1,10 @@
 import { asc, eq } from 'drizzle-orm';
-import type { Clock } from './clock.js';
-import type { Database } from '../db/connection.js';
-import { missions } from '../db/schema.js';
-import type { PubSub } from './stores.js';
-import type { FlagState } from './config.js';
-import type { PeriodKind, TimeWindow } from './window.js';
+import type { Clock } from '../platform/clock.js';
+import type { Database } from '../../db/connection.js';
+import { missions } from '../../db/schema.js';
+import type { PubSub } from '../platform/stores.js';
+import type { FlagState } from '../platform/config.js';
+import type { PeriodKind, TimeWindow } from '../domain/window.js';
 
 export interface Rewards {
   diamonds: number;

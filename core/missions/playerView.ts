@@ -1,11 +1,11 @@
 import { sql } from 'drizzle-orm';
-import type { Database } from '../db/connection.js';
-import type { Audience, Mission, MissionCatalog } from './missions.js';
-import { isLiveFor } from './missions.js';
+import type { Database } from '../../db/connection.js';
+import type { Audience, Mission, MissionCatalog } from './catalog.js';
+import { isLiveFor } from './catalog.js';
 import type { FlagService } from './flags.js';
-import type { ClockHealth } from './clockHealth.js';
-import type { Clock } from './clock.js';
-import { currentOrNextOccurrence, isWithinWindow, periodKey } from './window.js';
+import type { ClockHealth } from '../domain/clockHealth.js';
+import type { Clock } from '../platform/clock.js';
+import { currentOrNextOccurrence, isWithinWindow, periodKey } from '../domain/window.js';
 import { XP_PER_STAMP, getBalance } from './ledger.js';
 
 export type MissionStatus = 'locked' | 'active' | 'completed' | 'claimed';

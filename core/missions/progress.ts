@@ -1,25 +1,15 @@
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import type { Database } from '../db/connection.js';
-import type { Audience, Mission } from './missions.js';
-import { isGated, isLiveFor } from './missions.js';
-import type { FlagState } from './config.js';
-import { isWithinWindow, periodKey } from './window.js';
+import type { Database } from '../../db/connection.js';
+import type { Audience, Mission } from './catalog.js';
+import { isGated, isLiveFor } from './catalog.js';
+import type { FlagState } from '../platform/config.js';
+import { isWithinWindow, periodKey } from '../domain/window.js';
 import { payRewards, type PayItem } from './ledger.js';
-import type { Metrics } from './metrics.js';
+import type { Metrics } from '../platform/metrics.js';
 
-export const ACTION_TYPES = ['PLAY_GAME', 'DEPOSIT'] as const;
-export type ActionType = (typeof ACTION_TYPES)[number];
-
-/** An event as queued: stamped with the server receive time, which decides window membership. */
-export interface GameEvent {
-  userId: number;
-  type: ActionType;
-  actionId: string;
-  amount?: number | null;
-  /** server receive time, epoch ms */
-  receivedAt: number;
-}
+export { ACTION_TYPES, type ActionType, type GameEvent } from '../domain/events.js';
+import type { GameEvent } from '../domain/events.js';
 
 export type Verdict = 'counted' | 'outside_window' | 'flag_off' | 'clock_unhealthy';
 

@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
-import type { Clock } from './clock.js';
-import type { Config } from './config.js';
-import type { ClockHealth, ClockHealthState } from './clockHealth.js';
-import type { Metrics } from './metrics.js';
+import type { Clock } from '../platform/clock.js';
+import type { Config } from '../platform/config.js';
+import type { ClockHealth, ClockHealthState } from '../domain/clockHealth.js';
+import type { Metrics } from '../platform/metrics.js';
 import { querySntp, type SntpResult } from './sntp.js';
 
 /**

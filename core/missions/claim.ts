@@ -1,12 +1,12 @@
 import { sql } from 'drizzle-orm';
-import type { Database } from '../db/connection.js';
-import { DomainError } from './errors.js';
-import type { Audience, Mission, MissionCatalog, Rewards } from './missions.js';
-import { isLiveFor } from './missions.js';
+import type { Database } from '../../db/connection.js';
+import { DomainError } from '../domain/errors.js';
+import type { Audience, Mission, MissionCatalog, Rewards } from './catalog.js';
+import { isLiveFor } from './catalog.js';
 import type { FlagService } from './flags.js';
-import type { ClockHealth } from './clockHealth.js';
-import type { Clock } from './clock.js';
-import { isWithinWindow, periodKey } from './window.js';
+import type { ClockHealth } from '../domain/clockHealth.js';
+import type { Clock } from '../platform/clock.js';
+import { isWithinWindow, periodKey } from '../domain/window.js';
 import { payRewards, type BalanceRow } from './ledger.js';
 
 export interface ClaimDeps {

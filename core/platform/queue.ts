@@ -2,8 +2,8 @@ import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { DomainError } from './errors.js';
-import type { GameEvent } from './progress.js';
+import { DomainError } from '../domain/errors.js';
+import type { GameEvent } from '../domain/events.js';
 import { createRedis } from './stores.js';
 
 /**

@@ -1,9 +1,9 @@
 import { sql } from 'drizzle-orm';
-import type { Database } from '../db/connection.js';
-import { DomainError } from './errors.js';
-import type { Mission } from './missions.js';
-import { dayjs, instantOf, localParts } from './time.js';
-import { parseTimeOfDay, type TimeWindow } from './window.js';
+import type { Database } from '../../db/connection.js';
+import { DomainError } from '../domain/errors.js';
+import type { Mission } from './catalog.js';
+import { dayjs, instantOf, localParts } from '../domain/time.js';
+import { parseTimeOfDay, type TimeWindow } from '../domain/window.js';
 
 /** How far around the window /why looks (plays just before or after are the usual question). */
 export const WHY_MARGIN_MS = 60 * 60_000;

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
-import type { Database, Executor } from '../db/connection.js';
-import type { Rewards } from './missions.js';
+import type { Database, Executor } from '../../db/connection.js';
+import type { Rewards } from './catalog.js';
 
 export type PaySource = 'claim' | 'auto_claim' | 'payout';
 export const REWARD_KINDS = ['diamonds', 'xp', 'tickets'] as const;

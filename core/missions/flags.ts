@@ -1,11 +1,11 @@
 import { eq } from 'drizzle-orm';
-import type { Clock } from './clock.js';
-import type { FlagState } from './config.js';
-import type { Database } from '../db/connection.js';
-import { featureFlags } from '../db/schema.js';
+import type { Clock } from '../platform/clock.js';
+import type { FlagState } from '../platform/config.js';
+import type { Database } from '../../db/connection.js';
+import { featureFlags } from '../../db/schema.js';
 import { writeAudit } from './audit.js';
-import type { PubSub } from './stores.js';
-import { DomainError } from './errors.js';
+import type { PubSub } from '../platform/stores.js';
+import { DomainError } from '../domain/errors.js';
 
 export const GOLDEN_FLAG = 'golden_hour_enabled';
 export const FLAG_STATES: readonly FlagState[] = ['off', 'dry_run', 'on'];

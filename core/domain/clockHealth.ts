@@ -1,6 +1,6 @@
 /**
  * What the domain needs to know about the clock guard (DESIGN.md §3, Clock guard): whether
- * windows may open. The SNTP guard (core/clockGuard.ts) implements it; without NTP_SERVERS the
+ * windows may open. The SNTP guard (core/worker/clockGuard.ts) implements it; without NTP_SERVERS the
  * guard is off and always healthy.
  */
 export interface ClockHealthState {

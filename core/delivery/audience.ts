@@ -1,12 +1,12 @@
 import { sql, type SQL } from 'drizzle-orm';
-import type { Database } from '../db/connection.js';
+import type { Database } from '../../db/connection.js';
 
 /**
  * Who hears a broadcast (DESIGN.md §3, Notifications; plan §12.2 "최근 3일 접속 유저"):
  * never a blocked user (users.blocked_at), never one already delivered for (kind, day).
  *
  * - `active`: players whose last activity (bot update, Mini App call, game event — see
- *   core/activity.ts) is at or after `since`, most recently active first, so a long send
+ *   core/missions/activity.ts) is at or after `since`, most recently active first, so a long send
  *   reaches the likeliest players earliest.
  * - `reminder`: players who started the golden mission in this period but have not finished it.
  * - `ids`: a fixed list (the /broadcast_test segment), whether or not they are in `users` yet.

@@ -1,9 +1,9 @@
 import { sql, type SQL } from 'drizzle-orm';
-import type { Services } from './services.js';
-import type { Mission } from './missions.js';
-import { DomainError } from './errors.js';
-import { addDays, formatLocal, instantOf, localIso, localParts } from './time.js';
-import { parseTimeOfDay } from './window.js';
+import type { Services } from '../services.js';
+import type { Mission } from '../missions/catalog.js';
+import { DomainError } from '../domain/errors.js';
+import { addDays, formatLocal, instantOf, localIso, localParts } from '../domain/time.js';
+import { parseTimeOfDay } from '../domain/window.js';
 
 /**
  * The daily report (DESIGN.md §6; plan §11 "일별 집계 리포트", §12.3 impact analysis):

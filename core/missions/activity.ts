@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import type { Database } from '../db/connection.js';
-import type { Clock } from './clock.js';
+import type { Database } from '../../db/connection.js';
+import type { Clock } from '../platform/clock.js';
 
 export interface SeenUser {
   id: number;

@@ -1,11 +1,11 @@
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
-import type { Clock } from './clock.js';
-import type { Database } from '../db/connection.js';
-import { missions } from '../db/schema.js';
-import { DomainError } from './errors.js';
-import { toMission, type Mission, type MissionCatalog } from './missions.js';
-import { validateWindow } from './window.js';
+import type { Clock } from '../platform/clock.js';
+import type { Database } from '../../db/connection.js';
+import { missions } from '../../db/schema.js';
+import { DomainError } from '../domain/errors.js';
+import { toMission, type Mission, type MissionCatalog } from './catalog.js';
+import { validateWindow } from '../domain/window.js';
 import { writeAudit } from './audit.js';
 import { ACTION_TYPES } from './progress.js';
 
