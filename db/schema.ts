@@ -200,8 +200,17 @@ export const adminAuditLog = pgTable(
 );
 
 /**
- * Notification deliveries, claimed before sending (DESIGN.md §3): one row per (user, kind, date),
- * so a crash or a second scheduler never sends twice. kind 'toast' is the in-app toast.
+ * Delivery states (core/delivery/deliveries.ts): 'claimed' = reserved by a sender (attempts > 0: a
+ * request may be in flight), then 'sent' | 'blocked' (403) | 'failed', or 'unknown' when a sender
+ * died mid-request and the outcome cannot be known (never resent).
+ */
+export const DELIVERY_STATUSES = ['claimed', 'sent', 'blocked', 'failed', 'unknown'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/**
+ * Notification deliveries, claimed before sending (docs/broadcast.md): one row per (user, kind, date),
+ * so a crash or a second scheduler never sends twice. kind 'toast' is the in-app toast. `variant`
+ * says which message of a kind went out (the announcement: 'pre' before the window, 'live' after).
  */
 export const notificationDeliveries = pgTable(
   'notification_deliveries',
@@ -209,14 +218,19 @@ export const notificationDeliveries = pgTable(
     userId: userId().notNull(),
     kind: text('kind').notNull(),
     day: date('day', { mode: 'string' }).notNull(),
-    status: text('status').notNull(),
+    status: text('status', { enum: DELIVERY_STATUSES }).notNull(),
+    variant: text('variant'),
     attempts: integer('attempts').notNull().default(0),
     claimedBy: text('claimed_by'),
     claimedAt: ts('claimed_at').notNull().defaultNow(),
     sentAt: ts('sent_at'),
     error: text('error'),
   },
-  (t) => [primaryKey({ columns: [t.userId, t.kind, t.day] }), index('deliveries_kind_day_status_idx').on(t.kind, t.day, t.status)],
+  (t) => [
+    primaryKey({ columns: [t.userId, t.kind, t.day] }),
+    index('deliveries_kind_day_status_idx').on(t.kind, t.day, t.status),
+    check('deliveries_status', sql`${t.status} in (${sql.raw(DELIVERY_STATUSES.map((s) => `'${s}'`).join(','))})`),
+  ],
 );
 
 /** Scheduler jobs fired at most once per key (e.g. announce:2026-11-27), with a lease. */
