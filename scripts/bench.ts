@@ -9,13 +9,16 @@ import { ROOT, disposeAll, killChildren, type Figure } from '../bench/support.js
  * in the same run on the same machine. One line per figure; JSON in bench/results.json.
  *   npm run bench -- --only ingest,claim
  *   npm run bench -- --scale 0.2      (smaller counts, for a quick look)
+ *   npm run bench -- scale            (1M plays: bytes per play, report, list, /why)
  */
-const FIGURES = ['ingest', 'claim', 'missions', 'broadcast', 'memory', 'bundle'] as const;
+const FIGURES = ['ingest', 'claim', 'missions', 'broadcast', 'memory', 'bundle', 'scale'] as const;
 type Name = (typeof FIGURES)[number];
+/** `scale` (1M plays, a few minutes on its own) runs only when asked: `npm run bench -- scale` */
+const DEFAULT_RUN: Name[] = FIGURES.filter((f) => f !== 'scale');
 
 function args() {
   const a = process.argv.slice(2);
-  let only: Name[] = [...FIGURES];
+  let only: Name[] = [...DEFAULT_RUN];
   let scale = 1;
   for (let i = 0; i < a.length; i++) {
     const v = a[i]!;
@@ -36,8 +39,10 @@ function args() {
         console.error('--scale takes a number in (0, 10]');
         process.exit(2);
       }
+    } else if (v === 'scale') {
+      only = ['scale'];
     } else if (v === '--help' || v === '-h') {
-      console.log(`usage: npm run bench -- [--only ${FIGURES.join(',')}] [--scale 0.2]`);
+      console.log(`usage: npm run bench -- [scale] [--only ${FIGURES.join(',')}] [--scale 0.2]`);
       process.exit(0);
     } else {
       console.error(`unknown argument ${v}`);
@@ -76,6 +81,10 @@ async function run(name: Name, scale: number): Promise<Figure> {
     case 'memory': {
       const { memoryFigure, MEMORY_DEFAULTS } = await import('../bench/memory.js');
       return memoryFigure({ ...MEMORY_DEFAULTS, events: n(MEMORY_DEFAULTS.events), budgetS: Math.max(20, Math.round(MEMORY_DEFAULTS.budgetS * Math.min(1, scale))) });
+    }
+    case 'scale': {
+      const { scaleFigure, SCALE_DEFAULTS } = await import('../bench/scale.js');
+      return scaleFigure({ ...SCALE_DEFAULTS, players: n(SCALE_DEFAULTS.players) });
     }
     case 'bundle': {
       const { bundleFigure } = await import('../bench/bundle.js');
