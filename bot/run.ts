@@ -31,7 +31,7 @@ const PLAYER_COMMANDS: Record<Lang, BotCommand[]> = {
     { command: 'missions', description: "Today's missions and claims" },
   ],
 };
-const ADMIN_COMMANDS = ['golden', 'golden_on', 'golden_off', 'golden_dry', 'golden_time', 'mission_edit', 'audit', 'report', 'why', 'broadcast_test', 'payout', 'cancel'];
+const ADMIN_COMMANDS = ['golden', 'golden_on', 'golden_off', 'golden_dry', 'golden_time', 'mission_edit', 'audit', 'report', 'why', 'broadcast_test', 'payout', 'experiment', 'cancel'];
 
 function safeEqual(a: string | undefined, b: string): boolean {
   if (a === undefined) return false;

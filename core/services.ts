@@ -14,6 +14,7 @@ import { ActivityRecorder } from './missions/activity.js';
 import { claimMission } from './missions/claim.js';
 import { listMissionsFor, playerSummary } from './missions/playerView.js';
 import { isWithinWindow } from './domain/window.js';
+import { ExperimentService } from './missions/experiments.js';
 
 /**
  * The composition root of the domain: everything the API, the bot and the worker share.
@@ -49,6 +50,8 @@ export async function createServices(o: ServicesOptions) {
     for (const s of FLAG_STATES) metrics.flagState.set({ state: s }, s === state ? 1 : 0);
   });
   await flags.start();
+  const experiments = new ExperimentService(database, clock, stores.pubsub, catalog, config.tz);
+  await experiments.start();
   let clockHealth: ClockHealth = o.clockHealth ?? clockGuardOff;
   const activity = new ActivityRecorder(database, clock, log);
   activity.start();
@@ -100,6 +103,7 @@ export async function createServices(o: ServicesOptions) {
     audience,
     catalog,
     flags,
+    experiments,
     queue,
     activity,
     get clockHealth() {

@@ -267,3 +267,27 @@ export const payoutBatches = pgTable('payout_batches', {
   createdAt: ts('created_at').notNull(),
   finishedAt: ts('finished_at'),
 });
+
+/**
+ * Experiment splits, versioned by the period they take effect from (docs/operations.md,
+ * "Experiments"): a change is a row effective from the next period, so a period never changes
+ * split midway; the split of period P is the row with the latest effective_from <= P. Players
+ * are assigned by a hash of (experiment_id, user id), so no row per player exists.
+ */
+export const experimentConfigs = pgTable(
+  'experiment_configs',
+  {
+    id: serial('id').primaryKey(),
+    experimentKey: text('experiment_key').notNull(),
+    experimentId: text('experiment_id').notNull(),
+    effectiveFrom: text('effective_from').notNull(),
+    holdoutPct: integer('holdout_pct').notNull(),
+    variants: jsonb('variants').notNull(),
+    updatedBy: userId('updated_by').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('experiment_configs_key_from_uq').on(t.experimentKey, t.effectiveFrom),
+    check('experiment_configs_holdout', sql`${t.holdoutPct} between 0 and 50`),
+  ],
+);

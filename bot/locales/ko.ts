@@ -128,6 +128,27 @@ export const ko = {
   'payout.done': (p: { batchId: number; paid: number; alreadyPaid: number; invalid: number }) =>
     `✅ 지급 완료 (배치 #${p.batchId})\n지급: ${p.paid}명\n이미 지급됨: ${p.alreadyPaid}명\n잘못된 행: ${p.invalid}`,
   'payout.changed': '파일 내용이 미리보기와 다릅니다. 다시 보내 주세요.',
+  // ---- experiment (docs/operations.md, Experiments)
+  'exp.usage': '사용법: /experiment · /experiment holdout 10 (0–50) · /experiment off',
+  'exp.off': '실험 꺼짐',
+  'exp.status': (p: { period: string; id: string; split: string; since: string }) => `🧪 골든아워 실험 (기간 ${p.period})\nID: ${p.id}\n분할: ${p.split}\n적용 시작: ${p.since}`,
+  'exp.pending': (p: { split: string; from: string }) => `⏭ 다음 변경: ${p.split} (${p.from} 기간부터)`,
+  'exp.holdoutArm': (p: { pct: number }) => `홀드아웃 ${p.pct}%`,
+  'exp.variantArm': (p: { name: string; share: number; rewards: string }) => `${p.name} ${p.share}%${p.rewards}`,
+  'exp.variantRewards': (p: { diamonds: number; xp: number; tickets: number }) => ` (💎${p.diamonds} · XP ${p.xp} · 🎟${p.tickets})`,
+  'exp.confirmHoldout': (p: { from: number; to: number; effectiveFrom: string }) => `홀드아웃을 ${p.from}% → ${p.to}% 로 바꿀까요?\n${p.effectiveFrom} 기간부터 적용됩니다 (진행 중인 기간은 그대로).`,
+  'exp.confirmOff': (p: { effectiveFrom: string }) => `실험을 끌까요?\n${p.effectiveFrom} 기간부터 모두가 골든아워 미션을 봅니다 (진행 중인 기간은 그대로).`,
+  'exp.done': (p: { split: string; effectiveFrom: string }) => `✅ 저장했습니다: ${p.split}\n${p.effectiveFrom} 기간부터 적용 (감사 로그 기록됨)`,
+  'exp.lift': (p: { date: string; variant: string; metric: string; diff: string; lower: string; upper: string; verdict: string }) => `${p.date} ${p.variant} vs 홀드아웃 · ${p.metric}: ${p.diff}%p (95% 구간 ${p.lower}~${p.upper}%p) — ${p.verdict}`,
+  'exp.noLift': '아직 비교할 실험 데이터가 없습니다.',
+  'exp.metric.participation': '참여',
+  'exp.metric.depositCr2h': '2시간 내 입금',
+  'exp.metric.returnedNextDay': '다음 날 재방문',
+  'exp.verdict.not_enough_data': '아직 데이터가 부족합니다',
+  'exp.verdict.lift': '뚜렷한 상승',
+  'exp.verdict.drop': '뚜렷한 하락',
+  'exp.verdict.no_clear_difference': '뚜렷한 차이 없음',
+  'why.verdict.holdout': '🧪 홀드아웃 (실험 대조군)',
 };
 
 export type Messages = typeof ko;

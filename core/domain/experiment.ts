@@ -99,3 +99,31 @@ export function armNames(split: ExperimentSplit): string[] {
   if (isExperimentOff(split)) return [];
   return [...(split.holdoutPct > 0 ? [HOLDOUT_ARM] : []), ...split.variants.map((v) => v.name)];
 }
+
+/** One stored version of a split: in force from the period key `effectiveFrom` on. */
+export interface ExperimentVersion extends ExperimentSplit {
+  experimentId: string;
+  effectiveFrom: string;
+}
+
+/**
+ * The version in force for a period: the one with the latest effectiveFrom <= periodKey
+ * (period keys of a daily mission are local dates, so they sort as strings). null: never set.
+ */
+export function versionFor(versions: readonly ExperimentVersion[], periodKey: string): ExperimentVersion | null {
+  let best: ExperimentVersion | null = null;
+  for (const v of versions) if (v.effectiveFrom <= periodKey && (!best || v.effectiveFrom > best.effectiveFrom)) best = v;
+  return best;
+}
+
+/** The arm of a player in a period, or null when no experiment runs in that period. */
+export function armInPeriod(versions: readonly ExperimentVersion[], userId: number, periodKey: string): string | null {
+  const v = versionFor(versions, periodKey);
+  return v ? assignArm(userId, v.experimentId, v) : null;
+}
+
+/** The rewards a variant pays, or null for "the mission's own" (and for holdout, which is paid nothing). */
+export function variantRewards(split: ExperimentSplit, arm: string | null): VariantRewards | null {
+  if (!arm || arm === HOLDOUT_ARM) return null;
+  return split.variants.find((v) => v.name === arm)?.rewards ?? null;
+}

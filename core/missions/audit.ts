@@ -2,7 +2,7 @@ import { desc } from 'drizzle-orm';
 import type { Database, Executor } from '../../db/connection.js';
 import { adminAuditLog } from '../../db/schema.js';
 
-export type AuditAction = 'flag.set' | 'mission.create' | 'mission.update' | 'payout.execute' | 'clock.set';
+export type AuditAction = 'flag.set' | 'mission.create' | 'mission.update' | 'payout.execute' | 'clock.set' | 'experiment.set';
 
 export interface AuditEntry {
   actorId: number;

@@ -20,6 +20,7 @@ import { opsRoutes } from './opsApp.js';
 import { toastRoutes } from './routes/toast.js';
 import { reportsRoutes } from './routes/reports.js';
 import { payoutsRoutes } from './routes/payouts.js';
+import { experimentsRoutes } from './routes/experiments.js';
 
 export interface AppOptions {
   /** extra routes (bot webhook, reports, payouts, client assets) mounted by other parts */
@@ -261,6 +262,7 @@ export function createApp(s: Services, opts: AppOptions = {}) {
   toastRoutes(app, s);
   reportsRoutes(app, s);
   payoutsRoutes(app, s);
+  experimentsRoutes(app, s);
   for (const m of opts.mount ?? []) m(app, s);
   return app;
 }
