@@ -26,6 +26,9 @@ export const en: Messages = {
   'start.welcomeGolden': (p) => `${p.name}, let's go straight to the Golden Hour mission! 🔥 Tap the button below.`,
   'start.openApp': '🎮 Open missions',
   'start.openGolden': '🔥 Open Golden Hour',
+  'share.golden.title': 'Golden Hour reward claimed',
+  'share.golden.text': (p) => `🔥 I claimed today's Golden Hour reward! ${p.rewards}\nEvery day ${p.start}–${p.end} (${p.zone}): play ${p.target} games and it's yours too.`,
+  'share.golden.open': '🔥 Open the Golden Hour mission',
   'menu.button': 'Missions',
 
   'missions.header': (p) => `📋 Today's missions (server time ${p.now} KST)`,

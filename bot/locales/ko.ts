@@ -30,6 +30,10 @@ export const ko = {
   'start.welcomeGolden': (p: { name: string }) => `${p.name}님, 골든아워 미션으로 바로 안내할게요! 🔥 아래 버튼을 눌러 주세요.`,
   'start.openApp': '🎮 미션 앱 열기',
   'start.openGolden': '🔥 골든아워 미션 열기',
+  'share.golden.title': '골든아워 보상 인증',
+  'share.golden.text': (p: { rewards: string; start: string; end: string; zone: string; target: number }) =>
+    `🔥 오늘의 골든아워 보상을 받았어요! ${p.rewards}\n매일 ${p.start}~${p.end}(${p.zone}) 게임 ${p.target}판이면 나도 받을 수 있어요.`,
+  'share.golden.open': '🔥 골든아워 미션 열기',
   'menu.button': '미션',
 
   // ---- /missions

@@ -15,6 +15,8 @@ import { signInitData } from '../../webapp/server/auth.js';
 import { freshBackend, type Backend } from '../support/backend.js';
 import { kst } from '../support/harness.js';
 import { measureBundle } from '../../scripts/bundle-size.js';
+import { startFakePreparedMessages } from '../support/fakePreparedMessages.js';
+import { fakeTelegramScript } from './support/fakeTelegram.js';
 
 /**
  * The Mini App end to end in real headless Chromium (Debian's package, never a download),
@@ -34,11 +36,31 @@ const WAIT = { timeout: 30_000 };
 
 const theme = { bg_color: '#17212b', secondary_bg_color: '#232e3c', text_color: '#f5f5f5', hint_color: '#708499', link_color: '#6ab3f3', button_color: '#5288c1', button_text_color: '#ffffff', section_bg_color: '#17212b' };
 
-function launchUrl(base: string, user: { id: number; firstName: string; languageCode: string }) {
+function launchUrl(base: string, user: { id: number; firstName: string; languageCode: string }, client: { version: string; platform: string } = { version: '8.0', platform: 'tdesktop' }) {
   const initData = signInitData(BOT_TOKEN, user, new Date());
-  const hash = new URLSearchParams({ tgWebAppData: initData, tgWebAppVersion: '8.0', tgWebAppPlatform: 'tdesktop', tgWebAppThemeParams: JSON.stringify(theme) });
+  const hash = new URLSearchParams({ tgWebAppData: initData, tgWebAppVersion: client.version, tgWebAppPlatform: client.platform, tgWebAppThemeParams: JSON.stringify(theme) });
   return `${base}/#${hash.toString()}`;
 }
+
+/** An iPhone-sized full-screen Mini App: 47 px status bar, 46 px of Telegram buttons, 34 px home indicator. */
+const PHONE = { safeArea: { top: 47, bottom: 34 }, contentSafeArea: { top: 46 } };
+type Posted = { type: string; data: Record<string, unknown> };
+const postedOf = (page: Page, type: string) => page.evaluate((t) => (window as unknown as { __tg: { of(t: string): Record<string, unknown>[] } }).__tg.of(t), type);
+const telegramSends = (page: Page, type: string, data?: unknown) =>
+  page.evaluate(([t, d]) => (window as unknown as { Telegram: { WebView: { receiveEvent(t: string, d: unknown): void } } }).Telegram.WebView.receiveEvent(t as string, d), [type, data] as const);
+const lastMainButton = async (page: Page) => (await postedOf(page, 'web_app_setup_main_button')).at(-1) as Posted['data'] | undefined;
+
+/** Rectangles of what must never overlap: the header (and its first line), the toast, the bottom nav. */
+const layout = (page: Page) =>
+  page.evaluate(() => {
+    const r = (sel: string) => {
+      const el = document.querySelector(sel);
+      if (!el) return null;
+      const b = el.getBoundingClientRect();
+      return { top: b.top, bottom: b.bottom, height: b.height };
+    };
+    return { title: r('.top h1'), header: r('.top'), toast: r('[data-testid="toast"].show'), nav: r('.nav'), navItems: r('.nav-item'), viewport: innerHeight };
+  });
 
 describe('Mini App in Chromium: locked at 21:29, live at 21:30, three plays, claim, admin edits the window', () => {
   let backend: Backend;
@@ -47,6 +69,7 @@ describe('Mini App in Chromium: locked at 21:29, live at 21:30, three plays, cla
   let browser: Browser;
   let base = '';
   const clock = new AdjustableClock();
+  let bot: Awaited<ReturnType<typeof startFakePreparedMessages>>;
 
   const adminCall = async (method: string, p: string, body?: unknown) => {
     const res = await fetch(`${base}${p}`, {
@@ -63,6 +86,7 @@ describe('Mini App in Chromium: locked at 21:29, live at 21:30, three plays, cla
     if (!existsSync(path.join(dist, 'index.html'))) execSync('npm run build', { cwd: root, stdio: 'inherit' });
     mkdirSync(shots, { recursive: true });
     backend = await freshBackend();
+    bot = await startFakePreparedMessages({ username: 'golden_e2e_bot' });
     clock.set(kst('21:29:00', DATE));
     const config = testConfig({
       BOT_TOKEN,
@@ -74,6 +98,7 @@ describe('Mini App in Chromium: locked at 21:29, live at 21:30, three plays, cla
       REDIS_URL: backend.redisUrl,
       ROLES: 'api,worker',
       HOST: '127.0.0.1',
+      TELEGRAM_API_ROOT: bot.apiRoot,
     });
     s = await createServices({ config, clock, redisPrefix: backend.redisPrefix, queueClaimIdleMs: 500 });
     const rel = path.relative(process.cwd(), dist) || '.';
@@ -101,6 +126,7 @@ describe('Mini App in Chromium: locked at 21:29, live at 21:30, three plays, cla
     await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
     await s?.close();
     await backend?.dispose();
+    await bot?.close();
   });
 
   it('budget: the player first load (JS + CSS in index.html) is at most 60 KB gzipped, without the admin chunk', () => {
@@ -122,13 +148,15 @@ describe('Mini App in Chromium: locked at 21:29, live at 21:30, three plays, cla
 
   it('walks a player through the golden hour and an admin moves the window', async () => {
     const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'ko-KR', timezoneId: 'America/New_York' });
+    // a Bot API 8.0 iPhone client: full screen, safe areas, main button, share, home screen
+    await ctx.addInitScript(fakeTelegramScript(PHONE));
     const page = await ctx.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
     page.on('response', (r) => {
       if (r.status() >= 400 && !r.url().endsWith('/api/dev/login')) console.warn(`[e2e] ${r.status()} ${r.request().method()} ${r.url()}`);
     });
-    await page.goto(launchUrl(base, { id: PLAYER, firstName: '민수', languageCode: 'ko' }));
+    await page.goto(launchUrl(base, { id: PLAYER, firstName: '민수', languageCode: 'ko' }, { version: '8.0', platform: 'ios' }));
 
     // 21:29 KST: locked, counting down to the opening from SERVER time (the browser runs in New York)
     const card = page.getByTestId('golden-card');
@@ -147,6 +175,16 @@ describe('Mini App in Chromium: locked at 21:29, live at 21:30, three plays, cla
     await expect(page.getByTestId('golden-state').textContent()).resolves.toBe('진행 중');
     await page.getByText('골든아워가 시작되었습니다! 지금 플레이하고 2배 보상을 받으세요').waitFor(WAIT);
     await page.getByTestId('hot-badge').waitFor(WAIT);
+    // full screen on a phone: the header starts below the status bar and Telegram's buttons, the
+    // toast hangs below the header, the bottom nav clears the home indicator
+    expect(await postedOf(page, 'web_app_request_fullscreen')).toHaveLength(1);
+    await page.locator('#fake-system-bars').waitFor({ state: 'attached', ...WAIT });
+    await expect.poll(async () => (await layout(page)).title?.top ?? 0, WAIT).toBeGreaterThanOrEqual(PHONE.safeArea.top + PHONE.contentSafeArea.top);
+    await page.waitForTimeout(400); // the toast slides in (0.3 s transition)
+    const geo = await layout(page);
+    expect(geo.toast).not.toBeNull();
+    expect(geo.toast!.top).toBeGreaterThanOrEqual(geo.header!.bottom);
+    expect(geo.navItems!.bottom).toBeLessThanOrEqual(geo.viewport - PHONE.safeArea.bottom);
     expect(await page.getByTestId('countdown').textContent()).toMatch(/^01:00:\d\d$|^00:59:\d\d$/);
     await shot(page, '02-active-toast-2130');
     // the neon border runs (transform only), and a ticking countdown moves nothing on the page
@@ -173,18 +211,38 @@ describe('Mini App in Chromium: locked at 21:29, live at 21:30, three plays, cla
     }
     await page.locator('[data-testid="golden-card"][data-status="completed"]').waitFor(WAIT);
     await expect(page.getByTestId('golden-state').textContent()).resolves.toBe('완료');
+    // the claim is Telegram's main button, not a button in the page
+    await expect.poll(async () => (await lastMainButton(page))?.is_visible, WAIT).toBe(true);
+    expect(await lastMainButton(page)).toMatchObject({ text: '보상 받기 · 💎 100 · XP 500 · 🎟️ 1', is_active: true, is_progress_visible: false });
+    expect(await page.getByTestId('claim-golden_hour_play_3').count()).toBe(0);
+    await expect(page.getByTestId('claim-below-golden_hour_play_3').textContent()).resolves.toBe('아래 버튼을 눌러 보상을 받으세요');
     await shot(page, '03-completed');
 
-    // claim: reward and the new balance
-    await page.getByTestId('claim-golden_hour_play_3').click();
+    // claim through the main button: its progress state while the request runs, then reward and balance
+    await telegramSends(page, 'main_button_pressed');
     await page.locator('[data-testid="golden-card"][data-status="claimed"]').waitFor(WAIT);
+    const setups = await postedOf(page, 'web_app_setup_main_button');
+    expect(setups.some((b) => b.is_progress_visible === true && b.is_active === false && b.is_visible === true)).toBe(true);
+    await expect.poll(async () => (await lastMainButton(page))?.is_visible, WAIT).toBe(false);
+    expect(await postedOf(page, 'web_app_trigger_haptic_feedback')).toContainEqual({ type: 'notification', notification_type: 'success' });
     await expect(page.getByTestId('golden-state').textContent()).resolves.toBe('수령 완료');
     await expect(page.getByTestId('claim-success').textContent()).resolves.toContain('💎 100');
     await expect(page.getByTestId('claim-balance').textContent()).resolves.toContain('보유 💎 100');
     await page.locator('[data-testid="wallet-diamonds"]:text-is("100")').waitFor(WAIT);
     await expect(page.getByTestId('wallet-tickets').textContent()).resolves.toBe('1');
     expect(await card.getByRole('button', { name: '보상 받기' }).count()).toBe(0);
+    // 8.0 shares both ways with the deep link to the golden card, and offers the home-screen shortcut once
+    await page.getByTestId('share-panel').waitFor(WAIT);
+    await expect.poll(async () => (await postedOf(page, 'web_app_add_to_home_screen')).length, WAIT).toBe(1);
     await shot(page, '04-claimed');
+    await page.getByTestId('share-message').click();
+    await expect.poll(async () => postedOf(page, 'web_app_send_prepared_message'), WAIT).toEqual([{ id: 'prep-1' }]);
+    expect(bot.prepared[0]!.result.reply_markup).toEqual({ inline_keyboard: [[{ text: '🔥 골든아워 미션 열기', url: 'https://t.me/golden_e2e_bot?start=golden' }]] });
+    await page.getByTestId('share-story').click();
+    const story = (await postedOf(page, 'web_app_share_to_story'))[0] as { media_url: string; text: string; widget_link?: { url: string } };
+    expect(story.media_url).toBe(`${base}/story-golden.jpg`);
+    expect(story.widget_link?.url).toBe('https://t.me/golden_e2e_bot?start=golden');
+    expect((await fetch(story.media_url)).headers.get('content-type')).toMatch(/^image\/jpeg/);
 
     // an admin opens the admin page (its own chunk), sees server time in KST, edits the window
     await adminCall('POST', '/api/toast/golden/seen'); // keeps the admin screenshots free of the toast
@@ -235,4 +293,39 @@ describe('Mini App in Chromium: locked at 21:29, live at 21:30, three plays, cla
     expect(errors).toEqual([]);
     await ctx.close();
   }, 240_000);
+
+  it('an older Telegram (Bot API 7.0, Android) claims through the main button; share, home screen and full screen are not offered', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'ko-KR' });
+    await ctx.addInitScript(fakeTelegramScript(PHONE));
+    const page = await ctx.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(launchUrl(base, { id: 1002, firstName: '지훈', languageCode: 'ko' }, { version: '7.0', platform: 'android' }));
+    await page.locator('[data-testid="golden-card"][data-status="active"]').waitFor(WAIT);
+    for (let i = 1; i <= 3; i++) {
+      await page.getByTestId('play-round').click();
+      await page.locator(`[data-testid="progress-golden_hour_play_3"]:text-is("${i}/3")`).waitFor(WAIT);
+    }
+    await expect.poll(async () => (await lastMainButton(page))?.is_visible, WAIT).toBe(true);
+    // no full screen before 8.0: nothing draws over the page, the header starts at the top
+    expect(await postedOf(page, 'web_app_request_fullscreen')).toEqual([]);
+    expect(await postedOf(page, 'web_app_request_safe_area')).toEqual([]);
+    expect(await page.locator('#fake-system-bars').count()).toBe(0);
+    const geo = await layout(page);
+    expect(geo.title!.top).toBeLessThan(PHONE.safeArea.top);
+    if (geo.toast) expect(geo.toast.top).toBeGreaterThanOrEqual(geo.header!.bottom);
+    await shot(page, '09-old-client-completed');
+    await telegramSends(page, 'main_button_pressed');
+    await page.locator('[data-testid="golden-card"][data-status="claimed"]').waitFor(WAIT);
+    await expect.poll(async () => (await lastMainButton(page))?.is_visible, WAIT).toBe(false);
+    expect(await postedOf(page, 'web_app_trigger_haptic_feedback')).toContainEqual({ type: 'notification', notification_type: 'success' });
+    await page.getByTestId('claim-success').waitFor(WAIT);
+    await page.waitForTimeout(500); // give a share panel or a home-screen prompt the time it would take
+    expect(await page.getByTestId('share-panel').count()).toBe(0);
+    expect(await postedOf(page, 'web_app_add_to_home_screen')).toEqual([]);
+    expect(await postedOf(page, 'web_app_check_home_screen')).toEqual([]);
+    await shot(page, '10-old-client-claimed');
+    expect(errors).toEqual([]);
+    await ctx.close();
+  }, 120_000);
 });

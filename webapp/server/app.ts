@@ -18,6 +18,7 @@ import { idempotency } from './idempotency.js';
 import { rateLimit } from './rateLimit.js';
 import { opsRoutes } from './opsApp.js';
 import { toastRoutes } from './routes/toast.js';
+import { shareRoutes } from './routes/share.js';
 import { reportsRoutes } from './routes/reports.js';
 import { payoutsRoutes } from './routes/payouts.js';
 import { experimentsRoutes } from './routes/experiments.js';
@@ -177,6 +178,7 @@ export function createApp(s: Services, opts: AppOptions = {}) {
   app.use('/api/mission/*', auth);
   app.use('/api/admin/*', auth, requireAdmin(config.adminIds));
   app.use('/api/toast/*', auth);
+  app.use('/api/share/*', auth);
 
   app.get('/api/me', async (c) => {
     const u = c.get('user');
@@ -260,6 +262,7 @@ export function createApp(s: Services, opts: AppOptions = {}) {
   }
 
   toastRoutes(app, s);
+  shareRoutes(app, s);
   reportsRoutes(app, s);
   payoutsRoutes(app, s);
   experimentsRoutes(app, s);

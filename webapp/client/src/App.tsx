@@ -3,11 +3,12 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { ApiError, createApi, type Api, type Me, type Mission, type MissionList, type TimeInfo } from './api';
 import { ClaimIntents, claimMission } from './claim';
 import { langOf, t, type Lang } from './i18n';
-import { goldenOpen, phaseKey, isOpenAt } from './missionState';
+import { goldenOpen, phaseKey, isOpenAt, shownStatus } from './missionState';
 import { ServerClock } from './serverClock';
-import { readLaunchParams, tg } from './telegram';
+import { haptic, mainButtonAvailable, offerHomeScreenOnce, readLaunch, setMainButton, shareSupport, showBackButton, startTelegram, type LaunchInfo } from './miniApp';
 import { BottomNav, OpenFromTelegram, Toast, WalletPage, WalletStrip, type Page } from './components/Chrome';
-import { GoldenCard, MissionCard, type ClaimView } from './components/MissionCards';
+import { GoldenCard, MissionCard, rewardText, type ClaimView } from './components/MissionCards';
+import { SharePanel, type ShareOffer } from './components/SharePanel';
 
 export interface Session {
   initData: string;
@@ -27,9 +28,8 @@ export interface AdminProps {
 }
 
 /** Finds who we are: Telegram launch params, else the dev signer when the server runs DEV_MODE. */
-export async function startSession(win: Window = window, fetchImpl?: typeof fetch): Promise<Session | null> {
-  const lp = readLaunchParams(win);
-  tg.init(lp);
+export async function startSession(win: Window = window, fetchImpl?: typeof fetch, launch: LaunchInfo | null = readLaunch()): Promise<Session | null> {
+  startTelegram(launch);
   const q = new URLSearchParams(win.location.search);
   const bare = createApi({ auth: () => null, fetch: fetchImpl });
   let devMode = false;
@@ -42,7 +42,7 @@ export async function startSession(win: Window = window, fetchImpl?: typeof fetc
     // 403: dev routes exist but a real BOT_TOKEN is set (Telegram signs sessions); 404: no DEV_MODE
     if (err instanceof ApiError && err.status === 403) devMode = true;
   }
-  if (lp.initDataRaw) return { initData: lp.initDataRaw, devMode, preview: false, lang: langOf(lp.user?.language_code) };
+  if (launch) return { initData: launch.initDataRaw, devMode, preview: false, lang: langOf(launch.languageCode) };
   if (dev) return { initData: dev.initData, devMode, preview: true, lang: langOf(dev.user.languageCode) };
   return null;
 }
@@ -56,7 +56,17 @@ export function deepLinkTarget(initData: string, loc: Pick<Location, 'search' | 
 }
 
 type Tab = 'DAILY' | 'WEEKLY' | 'NEW';
+const TABS: readonly Tab[] = ['DAILY', 'WEEKLY', 'NEW'];
 const TAB_OF: Record<string, Tab> = { DAILY: 'DAILY', SPECIAL: 'DAILY', WEEKLY: 'WEEKLY', NEW: 'NEW' };
+const tabOf = (m: Mission): Tab => (m.isGoldenHour ? 'DAILY' : (TAB_OF[m.category] ?? 'DAILY'));
+const TAB_LABEL = { DAILY: 'tabDaily', WEEKLY: 'tabWeekly', NEW: 'tabNew' } as const;
+
+/** Only tabs that hold a mission are shown, and no tab bar at all when one tab holds them all. */
+export function visibleTabs(missions: Mission[]): Tab[] {
+  const used = new Set(missions.map(tabOf));
+  const tabs = TABS.filter((k) => used.has(k));
+  return tabs.length > 1 ? tabs : [];
+}
 
 export interface AppProps {
   session: Session;
@@ -85,6 +95,22 @@ export function App({ session, fetchImpl, timeSyncMs, missionPollMs, loadAdmin =
   const [playing, setPlaying] = useState(false);
   const [Admin, setAdmin] = useState<ComponentType<AdminProps> | null>(null);
   const toastChecked = useRef<string | null>(null);
+  const [nativeMain, setNativeMain] = useState(() => mainButtonAvailable());
+  const [share, setShare] = useState<ShareOffer | null>(null);
+  const missionsRef = useRef<Mission[]>([]);
+  missionsRef.current = list?.missions ?? [];
+
+  // after a golden claim: what this client can share, with the bot's prepared message and deep link
+  const prepareShare = useCallback(async () => {
+    const can = shareSupport();
+    if (!can.message && !can.story) return;
+    const prepared = await api.send<{ preparedMessageId: string | null; link: string | null }>('POST', '/api/share/golden').catch(() => null);
+    const offer: ShareOffer = {
+      messageId: can.message ? (prepared?.preparedMessageId ?? null) : null,
+      story: can.story ? { mediaUrl: new URL('/story-golden.jpg', window.location.href).href, link: prepared?.link ?? null } : null,
+    };
+    if (offer.messageId || offer.story) setShare(offer);
+  }, [api]);
 
   const syncTime = useCallback(async () => {
     const sent = Date.now();
@@ -102,7 +128,7 @@ export function App({ session, fetchImpl, timeSyncMs, missionPollMs, loadAdmin =
       const r = await api.get<{ show: boolean }>('/api/toast/golden').catch(() => ({ show: false }));
       if (!r.show) return;
       setToast(t(lang, 'toastGolden'));
-      tg.haptic('warning');
+      haptic('warning');
       void api.send('POST', '/api/toast/golden/seen').catch(() => {});
     },
     [api, lang],
@@ -182,7 +208,7 @@ export function App({ session, fetchImpl, timeSyncMs, missionPollMs, loadAdmin =
   // Telegram back button: shown on inner pages, returns to missions
   useEffect(() => {
     if (page === 'missions') return;
-    return tg.backButton(() => setPage('missions'));
+    return showBackButton(() => setPage('missions'));
   }, [page]);
 
   // the admin page is a separate chunk, fetched only when an admin opens it
@@ -200,17 +226,19 @@ export function App({ session, fetchImpl, timeSyncMs, missionPollMs, loadAdmin =
         setClaims((c) => ({ ...c, [id]: { inFlight: false, success: r } }));
         setMe((m) => (m ? { ...m, ...r.balances, stamps: Math.floor(r.balances.xp / 500) } : m));
         setList((l) => (l ? { ...l, missions: l.missions.map((m) => (m.id === id ? { ...m, status: 'claimed', progress: m.target } : m)) } : l));
-        tg.haptic('success');
+        haptic('success');
         void loadMissions().catch(() => {});
+        if (missionsRef.current.find((m) => m.id === id)?.isGoldenHour) void prepareShare();
+        void offerHomeScreenOnce();
       } catch (err) {
         const e = err instanceof ApiError ? err : new ApiError(0, 'NETWORK');
         const retryAt = e.extra.retryAfterS ? Date.now() + e.extra.retryAfterS * 1000 : undefined;
         setClaims((c) => ({ ...c, [id]: { inFlight: false, error: { code: e.code, retryAfterS: e.extra.retryAfterS, retryAt } } }));
-        tg.haptic('error');
+        haptic('error');
         if (e.code === 'ALREADY_CLAIMED' || e.code === 'OUTSIDE_WINDOW' || e.code === 'NOT_COMPLETED' || e.code === 'MISSION_NOT_FOUND') void loadMissions().catch(() => {});
       }
     },
-    [api, intents, claims, loadMissions],
+    [api, intents, claims, loadMissions, prepareShare],
   );
 
   const onPlay = useCallback(async () => {
@@ -234,10 +262,23 @@ export function App({ session, fetchImpl, timeSyncMs, missionPollMs, loadAdmin =
   }, [wantsGolden, list !== null]);
 
   const missions = list?.missions ?? [];
-  const golden = missions.filter((m) => m.isGoldenHour);
-  const others = missions.filter((m) => !m.isGoldenHour && (TAB_OF[m.category] ?? 'DAILY') === tab);
+  const tabs = visibleTabs(missions);
+  const shownTab = tabs.includes(tab) ? tab : 'DAILY';
+  const golden = shownTab === 'DAILY' ? missions.filter((m) => m.isGoldenHour) : [];
+  const others = missions.filter((m) => !m.isGoldenHour && tabOf(m) === shownTab);
   const hot = list ? goldenOpen(missions, now, list.fetchedAt) : false;
   const fetchedAt = list?.fetchedAt ?? now;
+
+  // Telegram's main button claims: the golden mission first, else the first claimable one
+  const claimable = page === 'missions' ? [...missions].sort((a, b) => Number(b.isGoldenHour) - Number(a.isGoldenHour)).find((m) => !m.autoClaim && shownStatus(m, now, fetchedAt) === 'completed') : undefined;
+  const mainId = nativeMain ? claimable?.id : undefined;
+  const mainBusy = mainId !== undefined && Boolean(claims[mainId]?.inFlight);
+  const mainText = claimable ? `${t(lang, 'claim')} · ${rewardText(claimable.rewards)}` : '';
+  useEffect(() => {
+    if (!nativeMain) return;
+    if (!setMainButton(mainId === undefined ? null : { text: mainText, busy: mainBusy, onClick: () => void onClaim(mainId) })) setNativeMain(false);
+  }, [nativeMain, mainId, mainBusy, mainText, onClaim]);
+  useEffect(() => () => void (nativeMain && setMainButton(null)), [nativeMain]);
 
   return (
     <div class="app">
@@ -246,7 +287,6 @@ export function App({ session, fetchImpl, timeSyncMs, missionPollMs, loadAdmin =
           {t(lang, 'preview')}
         </div>
       )}
-      <Toast text={toast} />
       <header class="top">
         <h1>
           {page !== 'missions' && (
@@ -257,17 +297,20 @@ export function App({ session, fetchImpl, timeSyncMs, missionPollMs, loadAdmin =
           ✨ {t(lang, 'appTitle')}
         </h1>
         <WalletStrip me={me} lang={lang} />
+        <Toast text={toast} />
       </header>
       <main class="content">
         {page === 'missions' && (
           <>
-            <div class="tabs" role="tablist">
-              {(['DAILY', 'WEEKLY', 'NEW'] as const).map((k) => (
-                <button type="button" role="tab" key={k} aria-selected={tab === k} class={tab === k ? 'on' : ''} onClick={() => setTab(k)}>
-                  {t(lang, k === 'DAILY' ? 'tabDaily' : k === 'WEEKLY' ? 'tabWeekly' : 'tabNew')}
-                </button>
-              ))}
-            </div>
+            {tabs.length > 0 && (
+              <div class="tabs" role="tablist" data-testid="tabs">
+                {tabs.map((k) => (
+                  <button type="button" role="tab" key={k} aria-selected={shownTab === k} class={shownTab === k ? 'on' : ''} onClick={() => setTab(k)}>
+                    {t(lang, TAB_LABEL[k])}
+                  </button>
+                ))}
+              </div>
+            )}
             {!list && !loadError && <p class="hint center">{t(lang, 'loading')}</p>}
             {loadError && !list && (
               <p class="claim-err center" role="alert">
@@ -275,7 +318,9 @@ export function App({ session, fetchImpl, timeSyncMs, missionPollMs, loadAdmin =
               </p>
             )}
             {golden.map((m) => (
-              <GoldenCard key={m.id} m={m} now={now} fetchedAt={fetchedAt} lang={lang} claim={claims[m.id]} onClaim={onClaim} />
+              <GoldenCard key={m.id} m={m} now={now} fetchedAt={fetchedAt} lang={lang} claim={claims[m.id]} onClaim={onClaim} viaMainButton={mainId === m.id}>
+                {claims[m.id]?.success && share && <SharePanel lang={lang} offer={share} />}
+              </GoldenCard>
             ))}
             {devMode && list && (
               <button type="button" class="btn play" disabled={playing} onClick={onPlay} data-testid="play-round">
@@ -283,7 +328,7 @@ export function App({ session, fetchImpl, timeSyncMs, missionPollMs, loadAdmin =
               </button>
             )}
             {others.map((m) => (
-              <MissionCard key={m.id} m={m} now={now} fetchedAt={fetchedAt} lang={lang} claim={claims[m.id]} onClaim={onClaim} />
+              <MissionCard key={m.id} m={m} now={now} fetchedAt={fetchedAt} lang={lang} claim={claims[m.id]} onClaim={onClaim} viaMainButton={mainId === m.id} />
             ))}
             {list && others.length === 0 && <p class="hint center">{t(lang, 'noMissions')}</p>}
           </>

@@ -1,3 +1,4 @@
+import type { ComponentChildren } from 'preact';
 import type { ClaimResult, Mission, MissionStatus } from '../api';
 import { errorMessage, t, type Lang, type MsgKey } from '../i18n';
 import { countdownTarget, shownStatus } from '../missionState';
@@ -31,6 +32,9 @@ interface CardProps {
   lang: Lang;
   claim?: ClaimView;
   onClaim: (id: number) => void;
+  /** Telegram's main button claims this mission: the card shows no button of its own */
+  viaMainButton?: boolean;
+  children?: ComponentChildren;
 }
 
 function Progress({ m, status }: { m: Mission; status: MissionStatus }) {
@@ -48,13 +52,18 @@ function Progress({ m, status }: { m: Mission; status: MissionStatus }) {
   );
 }
 
-function ClaimArea({ m, status, lang, claim, onClaim, now }: { m: Mission; status: MissionStatus; lang: Lang; claim?: ClaimView; onClaim: (id: number) => void; now: number }) {
+function ClaimArea({ m, status, lang, claim, onClaim, now, viaMainButton }: { m: Mission; status: MissionStatus; lang: Lang; claim?: ClaimView; onClaim: (id: number) => void; now: number; viaMainButton?: boolean }) {
   const err = claim?.error;
   const waitS = err?.retryAt ? Math.max(0, Math.ceil((err.retryAt - Date.now()) / 1000)) : 0;
   void now; // re-rendered every second by the parent so the retry wait counts down
   return (
     <div class="claim-area">
-      {status === 'completed' && !m.autoClaim && (
+      {status === 'completed' && !m.autoClaim && viaMainButton && (
+        <p class="hint claim-below" data-testid={`claim-below-${m.logicKey}`}>
+          {claim?.inFlight ? t(lang, 'claiming') : t(lang, 'claimBelow')}
+        </p>
+      )}
+      {status === 'completed' && !m.autoClaim && !viaMainButton && (
         <button type="button" class="btn claim" disabled={claim?.inFlight || waitS > 0} onClick={() => onClaim(m.id)} data-testid={`claim-${m.logicKey}`}>
           {claim?.inFlight ? t(lang, 'claiming') : waitS > 0 ? t(lang, 'retryIn', { s: waitS }) : err ? t(lang, 'retry') : t(lang, 'claim')}
         </button>
@@ -78,7 +87,7 @@ function ClaimArea({ m, status, lang, claim, onClaim, now }: { m: Mission; statu
 }
 
 /** The golden-hour card (plan §3.1, §8.1): neon border, live countdown, progress, rewards, states. */
-export function GoldenCard({ m, now, fetchedAt, lang, claim, onClaim }: CardProps) {
+export function GoldenCard({ m, now, fetchedAt, lang, claim, onClaim, viaMainButton, children }: CardProps) {
   const status = shownStatus(m, now, fetchedAt);
   const target = m.window ? countdownTarget(m.window, now) : null;
   const live = status === 'active' || status === 'completed';
@@ -116,13 +125,14 @@ export function GoldenCard({ m, now, fetchedAt, lang, claim, onClaim }: CardProp
         {status === 'locked' && <p class="hint">{t(lang, 'lockedNote')}</p>}
         {status === 'claimed' && !claim?.success && <p class="hint">{t(lang, 'claimedNote')}</p>}
         {m.autoClaim && status !== 'claimed' && <p class="hint">{t(lang, 'autoClaimNote')}</p>}
-        <ClaimArea m={m} status={status} lang={lang} claim={claim} onClaim={onClaim} now={now} />
+        <ClaimArea m={m} status={status} lang={lang} claim={claim} onClaim={onClaim} now={now} viaMainButton={viaMainButton} />
+        {children}
       </div>
     </article>
   );
 }
 
-export function MissionCard({ m, now, fetchedAt, lang, claim, onClaim }: CardProps) {
+export function MissionCard({ m, now, fetchedAt, lang, claim, onClaim, viaMainButton }: CardProps) {
   const status = shownStatus(m, now, fetchedAt);
   return (
     <article class={`card plain mission ${status}`} data-testid={`mission-${m.logicKey}`} data-status={status}>
@@ -135,7 +145,7 @@ export function MissionCard({ m, now, fetchedAt, lang, claim, onClaim }: CardPro
       <p class="rewards">
         <span class="hint">{t(lang, 'rewards')}</span> <b>{rewardText(m.rewards)}</b>
       </p>
-      <ClaimArea m={m} status={status} lang={lang} claim={claim} onClaim={onClaim} now={now} />
+      <ClaimArea m={m} status={status} lang={lang} claim={claim} onClaim={onClaim} now={now} viaMainButton={viaMainButton} />
     </article>
   );
 }
