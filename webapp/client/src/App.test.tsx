@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { act, cleanup, render, screen } from '@testing-library/preact';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { App, type Session } from './App';
+import { App, visibleTabs, type Session } from './App';
 import type { Mission } from './api';
 import { countdownTarget, shownStatus } from './missionState';
 import { formatCountdown } from './serverClock';
@@ -135,5 +135,27 @@ describe('shownStatus and countdownTarget at the edges', () => {
     expect(formatCountdown(kstMs('22:30:01') - kstMs('21:30:00'))).toBe('01:00:01');
     expect(formatCountdown(200)).toBe('00:00:01');
     expect(formatCountdown(-5)).toBe('00:00:00');
+  });
+});
+
+describe('rule: the 주간 and 신규 tabs are shown only when they hold missions', () => {
+  const daily = goldenMission({ id: 2, logicKey: 'daily_play_10', category: 'DAILY', isGoldenHour: false, window: null });
+  it('golden + daily missions only: no tab bar at all', () => {
+    expect(visibleTabs([goldenMission(), daily])).toEqual([]);
+  });
+  it('a weekly mission brings the 일일 and 주간 tabs, a new-player mission the 신규 tab', () => {
+    expect(visibleTabs([goldenMission(), { ...daily, id: 3, category: 'WEEKLY' }])).toEqual(['DAILY', 'WEEKLY']);
+    expect(visibleTabs([daily, { ...daily, id: 4, category: 'NEW' }])).toEqual(['DAILY', 'NEW']);
+  });
+  it('the app renders no tablist for the seed missions', async () => {
+    vi.useFakeTimers({ now: PHONE_START, toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    const srv = fakeServer(kstMs('21:40:00'));
+    render(<App session={session} fetchImpl={srv.fetchImpl} />);
+    await flush(10);
+    expect(screen.getByTestId('golden-card')).toBeTruthy();
+    expect(screen.queryByRole('tablist')).toBeNull();
+    expect(screen.queryByText('주간')).toBeNull();
+    cleanup();
+    vi.useRealTimers();
   });
 });
