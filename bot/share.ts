@@ -1,7 +1,7 @@
 import type { Api } from 'grammy';
 import type { InlineQueryResultArticle } from 'grammy/types';
-import { zoneLabel } from '../core/broadcast.js';
-import type { MissionView } from '../core/playerView.js';
+import { zoneLabel } from '../core/delivery/broadcast.js';
+import type { MissionView } from '../core/missions/playerView.js';
 import { hhmm } from './format.js';
 import { translate, type Lang } from './i18n.js';
 import { GOLDEN_START_PARAM } from './webapp.js';

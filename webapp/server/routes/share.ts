@@ -3,7 +3,7 @@ import { Api } from 'grammy';
 import { langOf } from '../../../bot/i18n.js';
 import { prepareGoldenShare } from '../../../bot/share.js';
 import type { Services } from '../../../core/services.js';
-import { DomainError } from '../../../core/errors.js';
+import { DomainError } from '../../../core/domain/errors.js';
 import type { AuthEnv } from '../auth.js';
 
 /**
