@@ -11,7 +11,8 @@ export function readYaml<T = unknown>(file: string): T {
 }
 
 export function parseYaml<T = unknown>(src: string, name = '<string>'): T {
-  const doc = parseDocument(src, { uniqueKeys: true, prettyErrors: true, strict: true });
+  // merge keys (`<<: *anchor`) as docker compose and Go's yaml read them
+  const doc = parseDocument(src, { uniqueKeys: true, prettyErrors: true, strict: true, merge: true });
   const problems = [...doc.errors, ...doc.warnings];
   if (problems.length) throw new Error(`${name}: ${problems.map((p) => p.message).join('\n')}`);
   return doc.toJS({ maxAliasCount: 100 }) as T;
