@@ -66,6 +66,7 @@ export async function createServices(o: ServicesOptions) {
     clockHealthy: clockHealth.isHealthy(),
     audience,
     tz: config.tz,
+    experiment: await experiments.timeline(),
   });
 
   /** The consumer's batch step: apply, then report lag from the oldest receive stamp. */
@@ -82,7 +83,7 @@ export async function createServices(o: ServicesOptions) {
 
   if (o.consume ?? config.roles.includes('worker')) queue.startConsumer(async (events) => void (await applyBatch(events)));
 
-  const deps = { database, catalog, flags, get clockHealth() { return clockHealth; }, clock, audience, tz: config.tz };
+  const deps = { database, catalog, flags, experiments, get clockHealth() { return clockHealth; }, clock, audience, tz: config.tz };
 
   const goldenWindowOpen = async () => {
     const flag = await flags.goldenHour();

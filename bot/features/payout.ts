@@ -109,7 +109,7 @@ export const payoutFeature: Feature = ({ downloadFile }) => {
       throw err;
     }
     await s.stores.kv.del(pendingKey(ctx.from.id));
-    const preview = await previewPayout(s.database, { mission, periodKey: p.periodKey }, parsed);
+    const preview = await previewPayout(s.database, { mission, periodKey: p.periodKey }, parsed, { experiment: await s.experiments.timeline() });
     const lines = [
       t('payout.preview', {
         title: preview.title,
@@ -124,6 +124,7 @@ export const payoutFeature: Feature = ({ downloadFile }) => {
       ...preview.invalid.slice(0, SHOWN_INVALID).map((l) => t('payout.invalidLine', l)),
     ];
     if (preview.invalid.length > SHOWN_INVALID) lines.push(t('payout.more', { n: preview.invalid.length - SHOWN_INVALID }));
+    if (preview.holdout.length) lines.push(t('payout.holdout', { n: preview.holdout.length }));
     const keyboard = new InlineKeyboard();
     if (preview.toPay.length) {
       const token = randomBytes(8).toString('hex');

@@ -137,4 +137,5 @@ export const en: Messages = {
   'exp.verdict.drop': 'a clear drop',
   'exp.verdict.no_clear_difference': 'no clear difference',
   'why.verdict.holdout': '🧪 holdout (experiment control)',
+  'payout.holdout': (p) => `🧪 ${p.n} experiment holdout player(s) are not paid (only through the API with includeHoldout=1).`,
 };

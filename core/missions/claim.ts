@@ -8,6 +8,7 @@ import type { ClockHealth } from '../domain/clockHealth.js';
 import type { Clock } from '../platform/clock.js';
 import { isWithinWindow, periodKey } from '../domain/window.js';
 import { payRewards, type BalanceRow } from './ledger.js';
+import type { ExperimentTimeline } from './experiments.js';
 
 export interface ClaimDeps {
   database: Database;
@@ -17,6 +18,7 @@ export interface ClaimDeps {
   clock: Clock;
   audience: Audience;
   tz: string;
+  experiments?: { timeline(): Promise<ExperimentTimeline> };
 }
 
 export interface ClaimResult {
@@ -27,11 +29,25 @@ export interface ClaimResult {
   claimedAt: string;
 }
 
-/** Resolves a mission a player may see, or MISSION_NOT_FOUND (also when the flag hides it). */
-export async function visibleMission(deps: Pick<ClaimDeps, 'catalog' | 'flags' | 'audience'>, userId: number, missionId: number): Promise<Mission> {
+/**
+ * Resolves a mission a player may see, or MISSION_NOT_FOUND (also when the flag hides it, and for
+ * a holdout player of the golden-hour experiment in the period at `nowMs`).
+ */
+export async function visibleMission(
+  deps: Pick<ClaimDeps, 'catalog' | 'flags' | 'audience' | 'experiments' | 'tz'>,
+  userId: number,
+  missionId: number,
+  nowMs?: number,
+): Promise<Mission> {
   const m = Number.isSafeInteger(missionId) ? await deps.catalog.get(missionId) : undefined;
   if (!m || !m.active) throw new DomainError('MISSION_NOT_FOUND', 'no such mission');
   if (!isLiveFor(m, await deps.flags.goldenHour(), userId, deps.audience)) throw new DomainError('MISSION_NOT_FOUND', 'no such mission');
+  if (m.isGoldenHour && nowMs !== undefined && deps.experiments) {
+    const period = periodKey(m, nowMs, deps.tz);
+    const t = await deps.experiments.timeline();
+    if (t.isHoldout(m, userId, period)) throw new DomainError('MISSION_NOT_FOUND', 'no such mission');
+    return { ...m, rewards: t.rewardsFor(m, userId, period) };
+  }
   return m;
 }
 
@@ -41,8 +57,8 @@ export async function visibleMission(deps: Pick<ClaimDeps, 'catalog' | 'flags' |
  * time against the server clock (plan §5.2, anti-abuse).
  */
 export async function claimMission(deps: ClaimDeps, userId: number, missionId: number): Promise<ClaimResult> {
-  const m = await visibleMission(deps, userId, missionId);
   const nowMs = deps.clock.nowMs();
+  const m = await visibleMission(deps, userId, missionId, nowMs);
   if (m.window && (!deps.clockHealth.isHealthy() || !isWithinWindow(m.window, nowMs, deps.tz))) {
     throw new DomainError('OUTSIDE_WINDOW', `this mission can be claimed only between ${m.window.start} and ${m.window.end}`, { window: m.window });
   }

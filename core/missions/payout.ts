@@ -10,6 +10,7 @@ import { writeAudit } from './audit.js';
 import { isoWeekKey } from '../domain/time.js';
 import { periodKey } from '../domain/window.js';
 import { parseDate } from './why.js';
+import type { ExperimentTimeline } from './experiments.js';
 
 /**
  * Manual payout (DESIGN.md §3; plan §11 — the remedy when the window or the clock failed): a CSV
@@ -114,6 +115,8 @@ export interface PayoutPreview {
   valid: number;
   toPay: number[];
   alreadyPaid: number[];
+  /** holdout players of the golden-hour experiment in that period: paid only with includeHoldout */
+  holdout: number[];
   invalid: CsvLine[];
   duplicates: CsvLine[];
 }
@@ -133,9 +136,10 @@ async function paidAmong(database: Database, exec: Parameters<Database['query']>
   return new Set(rows.map((r) => Number(r.user_id)));
 }
 
-export async function previewPayout(database: Database, target: PayoutTarget, csv: ParsedPayoutCsv): Promise<PayoutPreview> {
+export async function previewPayout(database: Database, target: PayoutTarget, csv: ParsedPayoutCsv, opts: { experiment?: ExperimentTimeline; includeHoldout?: boolean } = {}): Promise<PayoutPreview> {
   const { mission: m, periodKey: period } = target;
   const paid = await paidAmong(database, undefined, m.id, period, csv.userIds);
+  const holdout = csv.userIds.filter((u) => !paid.has(u) && opts.experiment?.isHoldout(m, u, period));
   return {
     missionId: m.id,
     logicKey: m.logicKey,
@@ -144,8 +148,9 @@ export async function previewPayout(database: Database, target: PayoutTarget, cs
     fileSha256: csv.fileSha256,
     rows: csv.rows,
     valid: csv.userIds.length,
-    toPay: csv.userIds.filter((u) => !paid.has(u)),
+    toPay: csv.userIds.filter((u) => !paid.has(u) && (opts.includeHoldout || !holdout.includes(u))),
     alreadyPaid: csv.userIds.filter((u) => paid.has(u)),
+    holdout,
     invalid: csv.invalid,
     duplicates: csv.duplicates,
   };
@@ -161,28 +166,36 @@ export interface PayoutResult {
   alreadyPaid: number;
   invalid: number;
   duplicates: number;
+  /** holdout players left unpaid (no includeHoldout override) */
+  holdoutSkipped: number;
 }
 
 /**
- * Pays everyone in the file who is not paid yet, in one transaction: a payout_batches row, ledger
+ * Pays everyone in the file who is not paid yet, in one transaction (holdout players of the
+ * golden-hour experiment only with the explicit `includeHoldout` override; variant players get
+ * their variant's rewards): a payout_batches row, ledger
  * rows through payRewards (source 'payout'), progress rows set to claimed with claim_mode
  * 'payout' (progress itself keeps what plays earned), and an audit row 'payout.execute'.
  * Payouts of the same mission and period are serialized so the counts are exact.
  */
 export async function executePayout(
-  deps: { database: Database; clock: Clock; metrics?: Metrics },
+  deps: { database: Database; clock: Clock; metrics?: Metrics; experiments?: { timeline(): Promise<ExperimentTimeline> } },
   actorId: number,
   target: PayoutTarget,
   csv: ParsedPayoutCsv,
+  opts: { includeHoldout?: boolean } = {},
 ): Promise<PayoutResult> {
   const { database } = deps;
   const { mission: m, periodKey: period } = target;
+  const experiment = await deps.experiments?.timeline();
   const at = deps.clock.now();
   const atIso = at.toISOString();
   const result = await database.db.transaction(async (tx) => {
     await database.query(sql`select pg_advisory_xact_lock(hashtext(${`payout:${m.id}:${period}`}))`, tx);
     const already = await paidAmong(database, tx, m.id, period, csv.userIds);
-    const toPay = csv.userIds.filter((u) => !already.has(u));
+    const unpaid = csv.userIds.filter((u) => !already.has(u));
+    const toPay = opts.includeHoldout || !experiment ? unpaid : unpaid.filter((u) => !experiment.isHoldout(m, u, period));
+    const holdoutSkipped = unpaid.length - toPay.length;
     const [batch] = await database.query<{ id: number }>(
       sql`insert into payout_batches (mission_id, period_key, actor_id, file_sha256, requested, invalid, created_at)
           values (${m.id}, ${period}, ${actorId}, ${csv.fileSha256}, ${csv.userIds.length}, ${csv.invalid.length}, ${atIso}::timestamptz)
@@ -192,7 +205,7 @@ export async function executePayout(
     const batchId = Number(batch!.id);
     let paid = 0;
     if (toPay.length) {
-      await payRewards(database, tx, toPay.map((userId) => ({ userId, missionId: m.id, periodKey: period, rewards: m.rewards })), 'payout', at, { payoutId: batchId });
+      await payRewards(database, tx, toPay.map((userId) => ({ userId, missionId: m.id, periodKey: period, rewards: experiment?.rewardsFor(m, userId, period) ?? m.rewards })), 'payout', at, { payoutId: batchId });
       const moved = await database.query<{ user_id: string | number }>(
         sql`insert into user_mission_progress as p (user_id, mission_id, period_key, progress, status, claimed_at, claim_mode, updated_at)
             select (x)::bigint, ${m.id}, ${period}, 0, 'claimed', ${atIso}::timestamptz, 'payout', ${atIso}::timestamptz
@@ -205,7 +218,7 @@ export async function executePayout(
       );
       paid = moved.length;
     }
-    const alreadyPaid = csv.userIds.length - paid;
+    const alreadyPaid = csv.userIds.length - paid - holdoutSkipped;
     await database.query(
       sql`update payout_batches set paid = ${paid}, already_paid = ${alreadyPaid}, finished_at = ${atIso}::timestamptz where id = ${batchId}`,
       tx,
@@ -220,6 +233,7 @@ export async function executePayout(
       alreadyPaid,
       invalid: csv.invalid.length,
       duplicates: csv.duplicates.length,
+      holdoutSkipped,
     };
     await writeAudit(tx, { actorId, action: 'payout.execute', missionId: m.id, before: null, after: r, requestedAt: at });
     return r;

@@ -7,6 +7,7 @@ import type { ClockHealth } from '../domain/clockHealth.js';
 import type { Clock } from '../platform/clock.js';
 import { currentOrNextOccurrence, isWithinWindow, periodKey } from '../domain/window.js';
 import { XP_PER_STAMP, getBalance } from './ledger.js';
+import type { ExperimentTimeline } from './experiments.js';
 
 export type MissionStatus = 'locked' | 'active' | 'completed' | 'claimed';
 
@@ -36,6 +37,7 @@ export interface ViewDeps {
   clock: Clock;
   audience: Audience;
   tz: string;
+  experiments?: { timeline(): Promise<ExperimentTimeline> };
 }
 
 /**
@@ -46,7 +48,12 @@ export async function listMissionsFor(deps: ViewDeps, userId: number): Promise<{
   const nowMs = deps.clock.nowMs();
   const flag = await deps.flags.goldenHour();
   const visible = (await deps.catalog.active()).filter((m) => isLiveFor(m, flag, userId, deps.audience));
-  const keys = visible.map((m) => ({ m, p: periodKey(m, nowMs, deps.tz) }));
+  const experiment = await deps.experiments?.timeline();
+  // holdout players do not see the golden mission at all; variant players see their variant's rewards
+  const keys = visible
+    .map((m) => ({ m, p: periodKey(m, nowMs, deps.tz) }))
+    .filter(({ m, p }) => !experiment?.isHoldout(m, userId, p))
+    .map(({ m, p }) => ({ m: experiment && m.isGoldenHour ? { ...m, rewards: experiment.rewardsFor(m, userId, p) } : m, p }));
   const periods = [...new Set(keys.map((k) => k.p))];
   const rows = keys.length
     ? await deps.database.query<{ mission_id: number; period_key: string; progress: number; status: string }>(

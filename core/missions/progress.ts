@@ -7,11 +7,12 @@ import type { FlagState } from '../platform/config.js';
 import { isWithinWindow, periodKey } from '../domain/window.js';
 import { payRewards, type PayItem } from './ledger.js';
 import type { Metrics } from '../platform/metrics.js';
+import type { ExperimentTimeline } from './experiments.js';
 
 export { ACTION_TYPES, type ActionType, type GameEvent } from '../domain/events.js';
 import type { GameEvent } from '../domain/events.js';
 
-export type Verdict = 'counted' | 'outside_window' | 'flag_off' | 'clock_unhealthy';
+export type Verdict = 'counted' | 'outside_window' | 'flag_off' | 'clock_unhealthy' | 'holdout';
 
 export interface DecideContext {
   missions: Mission[];
@@ -19,11 +20,14 @@ export interface DecideContext {
   clockHealthy: boolean;
   audience: Audience;
   tz: string;
+  /** the golden-hour experiment's versions; holdout players' plays do not count for it */
+  experiment?: ExperimentTimeline;
 }
 
 /** The verdict for one (event, mission) pair: the rule behind every progress decision. */
-export function decide(m: Mission, e: Pick<GameEvent, 'userId' | 'receivedAt'>, ctx: DecideContext): Verdict {
+export function decide(m: Mission, e: Pick<GameEvent, 'userId' | 'receivedAt'>, ctx: DecideContext, period?: string): Verdict {
   if (!isLiveFor(m, ctx.flag, e.userId, ctx.audience)) return 'flag_off';
+  if (ctx.experiment && m.isGoldenHour && ctx.experiment.isHoldout(m, e.userId, period ?? periodKey(m, e.receivedAt, ctx.tz))) return 'holdout';
   if (m.window) {
     if (!ctx.clockHealthy) return 'clock_unhealthy';
     if (!isWithinWindow(m.window, e.receivedAt, ctx.tz)) return 'outside_window';
@@ -93,7 +97,8 @@ export async function applyEvents(
     actionRows.push({ u: e.userId, t: e.type, a: e.actionId, n: e.amount ?? null, r });
     userLast.set(e.userId, Math.max(userLast.get(e.userId) ?? 0, e.receivedAt));
     for (const m of byType.get(e.type) ?? []) {
-      maRows.push({ u: e.userId, m: m.id, a: e.actionId, p: periodKey(m, e.receivedAt, ctx.tz), v: decide(m, e, ctx), r });
+      const p = periodKey(m, e.receivedAt, ctx.tz);
+      maRows.push({ u: e.userId, m: m.id, a: e.actionId, p, v: decide(m, e, ctx, p), r });
     }
     if (e.type === 'PLAY_GAME' && deps.vaultPointsPerPlay > 0) {
       const { multiplier, missionId } = vaultMultiplier(e, ctx);
@@ -226,7 +231,8 @@ export async function applyEvents(
         );
         for (const c of claimed) {
           const m = missionById.get(c.mission_id)!;
-          autoItems.push({ userId: Number(c.user_id), missionId: c.mission_id, periodKey: c.period_key, rewards: m.rewards });
+          const rewards = ctx.experiment?.rewardsFor(m, Number(c.user_id), c.period_key) ?? m.rewards;
+          autoItems.push({ userId: Number(c.user_id), missionId: c.mission_id, periodKey: c.period_key, rewards });
           if (deps.log) autoClaims.push({ userId: Number(c.user_id), missionId: c.mission_id, periodKey: c.period_key, verdict: 'auto_claimed', claimedAt: now });
         }
       }

@@ -16,7 +16,7 @@ export interface WhyAction {
   /** extra deliveries of the same action that were ignored (duplicates) */
   replays: number;
   /** the golden mission's verdict for this action, null when it was never decided for it */
-  verdict: 'counted' | 'outside_window' | 'flag_off' | 'clock_unhealthy' | null;
+  verdict: 'counted' | 'outside_window' | 'flag_off' | 'clock_unhealthy' | 'holdout' | null;
   periodKey: string | null;
 }
 

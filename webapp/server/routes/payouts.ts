@@ -8,6 +8,7 @@ import type { AuthEnv } from '../auth.js';
  * POST /api/admin/payouts (DESIGN.md §4): the body is the CSV (one column of user ids, optional
  * header). Query: `mission` (id or logic key; default the golden-hour mission), `date`
  * (YYYY-MM-DD local; default the current period), `confirm=1` to pay — without it, a preview.
+ * Holdout players of the golden-hour experiment are listed apart and paid only with `includeHoldout=1`.
  * Same core as the bot's /payout; admin auth is applied to /api/admin/* in createApp.
  */
 export function payoutsRoutes(app: Hono<AuthEnv>, s: Services) {
@@ -20,16 +21,19 @@ export function payoutsRoutes(app: Hono<AuthEnv>, s: Services) {
     const mission = await resolvePayoutMission(s.catalog, c.req.query('mission'));
     const periodKey = payoutPeriod(mission, { date: c.req.query('date') || undefined, nowMs: s.clock.nowMs(), tz: s.config.tz });
     const target = { mission, periodKey };
+    const includeHoldout = c.req.query('includeHoldout') === '1';
     if (c.req.query('confirm') === '1' || c.req.query('confirm') === 'true') {
-      return c.json(await executePayout(s, c.get('user').id, target, csv));
+      return c.json(await executePayout(s, c.get('user').id, target, csv, { includeHoldout }));
     }
-    const p = await previewPayout(s.database, target, csv);
+    const p = await previewPayout(s.database, target, csv, { experiment: await s.experiments.timeline(), includeHoldout });
     return c.json({
       ...p,
       toPay: p.toPay.length,
       alreadyPaid: p.alreadyPaid.length,
       toPayIds: p.toPay.slice(0, 1000),
       alreadyPaidIds: p.alreadyPaid.slice(0, 1000),
+      holdout: p.holdout.length,
+      holdoutIds: p.holdout.slice(0, 1000),
       invalid: p.invalid.slice(0, 1000),
       invalidCount: p.invalid.length,
       duplicates: p.duplicates.slice(0, 1000),
