@@ -224,7 +224,9 @@ export function App({ session, fetchImpl, timeSyncMs, missionPollMs, loadAdmin =
       try {
         const r = await claimMission(api, intents, id);
         setClaims((c) => ({ ...c, [id]: { inFlight: false, success: r } }));
-        setMe((m) => (m ? { ...m, ...r.balances, stamps: Math.floor(r.balances.xp / 500) } : m));
+        // stamps are the server's rule (XP per stamp): re-read them rather than compute them here
+        setMe((m) => (m ? { ...m, ...r.balances } : m));
+        void loadMe().catch(() => {});
         setList((l) => (l ? { ...l, missions: l.missions.map((m) => (m.id === id ? { ...m, status: 'claimed', progress: m.target } : m)) } : l));
         haptic('success');
         void loadMissions().catch(() => {});
@@ -238,7 +240,7 @@ export function App({ session, fetchImpl, timeSyncMs, missionPollMs, loadAdmin =
         if (e.code === 'ALREADY_CLAIMED' || e.code === 'OUTSIDE_WINDOW' || e.code === 'NOT_COMPLETED' || e.code === 'MISSION_NOT_FOUND') void loadMissions().catch(() => {});
       }
     },
-    [api, intents, claims, loadMissions, prepareShare],
+    [api, intents, claims, loadMissions, loadMe, prepareShare],
   );
 
   const onPlay = useCallback(async () => {

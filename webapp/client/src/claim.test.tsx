@@ -139,7 +139,9 @@ describe('claim in the app: RATE_LIMITED waits, then retries with the same key',
       const url = String(input);
       const now = new Date().toISOString();
       if (url === '/api/time') return json({ serverTime: now, local: '', tz: 'Asia/Seoul', clockGuard: 'off' });
-      if (url === '/api/me') return json({ user: { id: 1 }, diamonds: 0, xp: 0, stamps: 0, tickets: 0, vaultPoints: 0, isAdmin: false });
+      // like the server: balances and stamps change once the claim is paid
+      const paid = keys.length === 2;
+      if (url === '/api/me') return json({ user: { id: 1 }, diamonds: paid ? 100 : 0, xp: paid ? 500 : 0, stamps: paid ? 1 : 0, tickets: paid ? 1 : 0, vaultPoints: 0, isAdmin: false });
       if (url === '/api/mission') return json({ serverTime: now, missions: [goldenMission({ status: keys.length === 2 ? 'claimed' : 'completed', progress: 3 })] });
       if (url.endsWith('/claim')) {
         keys.push(new Headers(init?.headers).get('x-idempotency-key')!);
@@ -165,5 +167,7 @@ describe('claim in the app: RATE_LIMITED waits, then retries with the same key',
     expect(keys[1]).toBe(keys[0]);
     expect(screen.getByTestId('golden-state').textContent).toBe('수령 완료');
     expect(screen.getByTestId('wallet-diamonds').textContent).toBe('100');
+    // the stamp count is the server's (GET /api/me after the claim), not computed in the client
+    expect(screen.getByTestId('wallet').textContent).toContain('(1 스탬프)');
   });
 });
