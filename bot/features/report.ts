@@ -5,6 +5,7 @@ import type { BotContext } from '../context.js';
 import { isAdmin, refuse } from '../filters.js';
 import { errorText } from '../errors.js';
 import type { Feature } from './index.js';
+import { experimentLines } from './experiment.js';
 
 /**
  * /report [YYYY-MM-DD] (DESIGN.md §5, §6): the daily report as text in the admin's language,
@@ -26,7 +27,7 @@ export const reportFeature: Feature = () => {
     }
     try {
       const report = await dailyReport(ctx.s, date);
-      await ctx.reply(formatReportText(report, ctx.lang));
+      await ctx.reply([formatReportText(report, ctx.lang), ...experimentLines(ctx.t, date, report.experiment)].join('\n\n'));
       await ctx.replyWithDocument(new InputFile(new TextEncoder().encode(reportCsv(report)), `golden-hour-${date}.csv`));
     } catch (err) {
       if (!isDomainError(err)) throw err;

@@ -138,4 +138,5 @@ export const en: Messages = {
   'exp.verdict.no_clear_difference': 'no clear difference',
   'why.verdict.holdout': '🧪 holdout (experiment control)',
   'payout.holdout': (p) => `🧪 ${p.n} experiment holdout player(s) are not paid (only through the API with includeHoldout=1).`,
+  'exp.armsHeader': 'arm: active players / played in the window / claims',
 };

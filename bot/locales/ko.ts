@@ -154,6 +154,7 @@ export const ko = {
   'exp.verdict.no_clear_difference': '뚜렷한 차이 없음',
   'why.verdict.holdout': '🧪 홀드아웃 (실험 대조군)',
   'payout.holdout': (p: { n: number }) => `🧪 실험 홀드아웃 ${p.n}명은 지급하지 않습니다 (API의 includeHoldout=1 로만 지급).`,
+  'exp.armsHeader': '군: 접속 / 윈도우 중 플레이 / 클레임',
 };
 
 export type Messages = typeof ko;

@@ -4,6 +4,7 @@ import type { Mission } from '../missions/catalog.js';
 import { DomainError } from '../domain/errors.js';
 import { addDays, formatLocal, instantOf, localIso, localParts } from '../domain/time.js';
 import { parseTimeOfDay } from '../domain/window.js';
+import { experimentCsvRows, experimentReport, type ExperimentReport } from './experimentReport.js';
 
 /**
  * The daily report (DESIGN.md §6; plan §11 "일별 집계 리포트", §12.3 impact analysis):
@@ -39,6 +40,8 @@ export interface DailyReport {
   ccu: { window: { avg: number; peak: number }; previous7: CcuDay[]; ratio: number | null };
   depositCr: { claimers: number; depositors: number; share: number };
   perMinute: { minute: string; participants: number; plays: number; claims: number }[];
+  /** the golden-hour experiment of the period, arm by arm, variants against the holdout (core/reports/experimentReport.ts) */
+  experiment: ExperimentReport | null;
 }
 
 /** Deposit CR looks this far after each golden-hour claim (plan §12.3). */
@@ -199,6 +202,7 @@ export async function dailyReport(s: Services, date: string): Promise<DailyRepor
     ccu: { window: { avg: 0, peak: 0 }, previous7: [], ratio: null },
     depositCr: { claimers: 0, depositors: 0, share: 0 },
     perMinute: [],
+    experiment: await experimentReport({ database: s.database, tz, experiment: await s.experiments.timeline() }, goldenMissions, date, w),
   };
 
   // deposit CR (plan §12.3): golden claimers (players' own claims, not admin payouts) with a
@@ -347,6 +351,7 @@ export function reportCsv(r: DailyReport): string {
   rows.push(['ccu', 'window_avg', r.ccu.window.avg], ['ccu', 'window_peak', r.ccu.window.peak], ['ccu', 'ratio', r.ccu.ratio ?? '']);
   for (const p of r.ccu.previous7) rows.push(['ccu', `avg_${p.date}`, p.avg], ['ccu', `peak_${p.date}`, p.peak]);
   rows.push(['deposit_cr', 'claimers', r.depositCr.claimers], ['deposit_cr', 'depositors', r.depositCr.depositors], ['deposit_cr', 'share', r.depositCr.share]);
+  rows.push(...experimentCsvRows(r.experiment));
   rows.push([], ['minute', 'participants', 'plays', 'claims']);
   for (const m of r.perMinute) rows.push([m.minute, m.participants, m.plays, m.claims]);
   return rows.map((row) => row.map(csvCell).join(',')).join('\r\n') + '\r\n';

@@ -133,6 +133,7 @@ describe('daily report charts', () => {
       other: t,
       vault: { issued: 60, goldenIssued: 40, cap: 5_000_000, exceeded: false },
       ccu: { window: { avg: 2, peak: 3 }, previous7: [{ date: '2026-11-26', avg: 1, peak: 1 }], ratio: 3 },
+      experiment: null,
       depositCr: { claimers: 2, depositors: 1, share: 0.5 },
       perMinute: [
         { minute: '21:30', participants: 1, plays: 2, claims: 0 },
