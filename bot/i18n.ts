@@ -1,19 +1,18 @@
 import { ko, type Messages } from './locales/ko.js';
 import { en } from './locales/en.js';
+import { langOf as langOfCode, type Lang } from '../core/domain/language.js';
 
 /**
  * Bot text lookup: Korean by default, English when Telegram says the user's language is
- * something else (DESIGN.md §5). A missing language_code counts as Korean.
+ * something else (docs/design.md, Rules). A missing language_code counts as Korean.
  */
-export type Lang = 'ko' | 'en';
+export type { Lang };
 export type MessageKey = keyof Messages;
 
 const LOCALES: Record<Lang, Messages> = { ko, en };
 
-export function langOf(from: { language_code?: string } | undefined | null): Lang {
-  const code = from?.language_code?.toLowerCase();
-  return !code || code === 'ko' || code.startsWith('ko-') ? 'ko' : 'en';
-}
+/** The user's language: core/domain/language.ts decides what counts as Korean. */
+export const langOf = (from: { language_code?: string } | undefined | null): Lang => langOfCode(from?.language_code);
 
 type ParamsOf<K extends MessageKey> = Messages[K] extends (p: infer P) => string ? [params: P] : [];
 

@@ -1,13 +1,13 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Hono } from 'hono';
 import { webhookCallback, type Bot } from 'grammy';
-import type { BotCommand } from 'grammy/types';
 import { run, type RunnerHandle } from '@grammyjs/runner';
 import type { Services } from '../core/services.js';
 import type { AuthEnv } from '../webapp/server/auth.js';
 import type { BotContext, BotDeps } from './context.js';
 import { createBot } from './createBot.js';
-import { translate, type Lang } from './i18n.js';
+import { translate } from './i18n.js';
+import { commandMenu } from './commands.js';
 
 export const WEBHOOK_PATH = '/telegram/webhook';
 export const SECRET_HEADER = 'X-Telegram-Bot-Api-Secret-Token';
@@ -21,17 +21,6 @@ export interface BotHandle {
   stop(): Promise<void>;
 }
 
-const PLAYER_COMMANDS: Record<Lang, BotCommand[]> = {
-  ko: [
-    { command: 'start', description: '시작 · 미션 앱 열기' },
-    { command: 'missions', description: '오늘의 미션과 보상 받기' },
-  ],
-  en: [
-    { command: 'start', description: 'Start · open the mission app' },
-    { command: 'missions', description: "Today's missions and claims" },
-  ],
-};
-const ADMIN_COMMANDS = ['golden', 'golden_on', 'golden_off', 'golden_dry', 'golden_time', 'mission_edit', 'audit', 'report', 'why', 'broadcast_test', 'payout', 'experiment', 'cancel'];
 
 function safeEqual(a: string | undefined, b: string): boolean {
   if (a === undefined) return false;
@@ -68,16 +57,13 @@ export function scheduleCosmetics(bot: Bot<BotContext>, s: Services, webappUrl: 
   let timer: NodeJS.Timeout | null = null;
   let cancelled = false;
   const steps: Array<[string, () => Promise<unknown>]> = [
-    ['setMyCommands', () => bot.api.setMyCommands(PLAYER_COMMANDS.ko)],
-    ['setMyCommands(en)', () => bot.api.setMyCommands(PLAYER_COMMANDS.en, { language_code: 'en' })],
+    ['setMyCommands', () => bot.api.setMyCommands(commandMenu('ko'))],
+    ['setMyCommands(en)', () => bot.api.setMyCommands(commandMenu('en'), { language_code: 'en' })],
     ...s.config.adminIds.map(
       (id): [string, () => Promise<unknown>] => [
         `setMyCommands(admin ${id})`,
         () =>
-          bot.api.setMyCommands(
-            [...PLAYER_COMMANDS.ko, ...ADMIN_COMMANDS.map((command) => ({ command, description: command.replace(/_/g, ' ') }))],
-            { scope: { type: 'chat', chat_id: id } },
-          ),
+          bot.api.setMyCommands(commandMenu('ko', true), { scope: { type: 'chat', chat_id: id } }),
       ],
     ),
     ['setChatMenuButton', () => bot.api.setChatMenuButton({ menu_button: { type: 'web_app', text: translate('ko', 'menu.button'), web_app: { url: webappUrl } } })],

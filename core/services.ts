@@ -89,7 +89,8 @@ export async function createServices(o: ServicesOptions) {
     const flag = await flags.goldenHour();
     if (flag === 'off' || !clockHealth.isHealthy()) return false;
     const now = clock.nowMs();
-    return (await catalog.active()).some((m) => m.isGoldenHour && m.window && isWithinWindow(m.window, now, config.tz));
+    const m = await catalog.goldenMission();
+    return m !== undefined && isWithinWindow(m.window, now, config.tz);
   };
   const windowGauge = setInterval(() => void goldenWindowOpen().then((o) => metrics.windowOpen.set(o ? 1 : 0)).catch(() => {}), 5000);
   windowGauge.unref();

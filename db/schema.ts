@@ -18,7 +18,19 @@ import {
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
 
-/** The single source of truth for tables (STYLE.md). Migrations are generated from this file. */
+/**
+ * The single source of truth for tables and their enums (docs/design.md, Schema). Migrations are
+ * generated from this file. Each enum is one tuple here, used by the table's check constraint,
+ * by zod at the edges and as the TypeScript union (`(typeof X)[number]`).
+ */
+
+/** golden_hour_enabled (docs/design.md, Rules): off, dry_run (admins and testers), on. */
+export const FLAG_STATES = ['off', 'dry_run', 'on'] as const;
+export type FlagState = (typeof FLAG_STATES)[number];
+
+/** What a game server may report. */
+export const ACTION_TYPES = ['PLAY_GAME', 'DEPOSIT'] as const;
+export type ActionType = (typeof ACTION_TYPES)[number];
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 const userId = (name = 'user_id') => bigint(name, { mode: 'number' });

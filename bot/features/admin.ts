@@ -3,20 +3,19 @@ import type { FlagState } from '../../core/platform/config.js';
 import { isDomainError } from '../../core/domain/errors.js';
 import { listAudit } from '../../core/missions/audit.js';
 import { updateMission } from '../../core/missions/adminMissions.js';
-import { goldenCounts, goldenMission } from '../../core/missions/goldenStatus.js';
+import { goldenCounts } from '../../core/missions/goldenStatus.js';
 import { estimateAnnouncement } from '../../core/delivery/broadcast.js';
 import { explainUser } from '../../core/missions/why.js';
-import { formatLocal } from '../../core/domain/time.js';
+import { formatLocal, looksLikeDate } from '../../core/domain/time.js';
 import { parseTimeOfDay, validateWindow } from '../../core/domain/window.js';
 import type { BotContext } from '../context.js';
 import { isAdmin, refuse } from '../filters.js';
 import { errorText } from '../errors.js';
 import { clip, hhmm } from '../format.js';
 import type { Translate } from '../i18n.js';
+import { FLAG_COMMANDS } from '../commands.js';
 import type { Feature } from './index.js';
 
-const FLAG_COMMANDS: Record<string, FlagState> = { golden_on: 'on', golden_off: 'off', golden_dry: 'dry_run' };
-export const ADMIN_COMMANDS = ['golden', 'golden_time', 'audit', 'why', ...Object.keys(FLAG_COMMANDS)];
 
 function clockText(t: Translate, ctx: BotContext): string {
   const st = ctx.s.clockHealth.state();
@@ -64,7 +63,7 @@ export const adminFeature: Feature = () => {
 
   admin.command('golden', async (ctx) => {
     const { s, t } = ctx;
-    const m = goldenMission(await s.catalog.all());
+    const m = await s.catalog.goldenMission();
     if (!m) return void (await ctx.reply(t('golden.noMission')));
     const nowMs = s.clock.nowMs();
     const c = await goldenCounts(s.database, m, nowMs, s.config.tz);
@@ -86,7 +85,7 @@ export const adminFeature: Feature = () => {
   });
 
   admin.command(Object.keys(FLAG_COMMANDS), async (ctx) => {
-    const to = FLAG_COMMANDS[ctx.message!.text.slice(1).split(/[@\s]/)[0]!.toLowerCase()]!;
+    const to: FlagState = FLAG_COMMANDS[ctx.message!.text.slice(1).split(/[@\s]/)[0]!.toLowerCase() as keyof typeof FLAG_COMMANDS];
     const from = await ctx.s.flags.goldenHour();
     if (from === to) return void (await ctx.reply(ctx.t('flag.same', { state: to })));
     await ctx.reply(ctx.t('flag.confirm', { from, to }), { reply_markup: confirmKeyboard(ctx.t, `adm:flag:${to}`) });
@@ -102,7 +101,7 @@ export const adminFeature: Feature = () => {
     const { s, t } = ctx;
     const parsed = parseGoldenTime(t, ctx.match);
     if (!parsed.ok) return void (await ctx.reply(parsed.message));
-    const m = goldenMission(await s.catalog.all());
+    const m = await s.catalog.goldenMission();
     if (!m) return void (await ctx.reply(t('golden.noMission')));
     const from = m.window ? `${hhmm(m.window.start)}–${hhmm(m.window.end)}` : t('golden.noWindow');
     const to = `${hhmm(parsed.start)}–${hhmm(parsed.end)}`;
@@ -147,8 +146,8 @@ export const adminFeature: Feature = () => {
     const [idArg, dateArg] = ctx.match.trim().split(/\s+/);
     const userId = Number(idArg);
     if (!idArg || !/^\d{1,16}$/.test(idArg) || !Number.isSafeInteger(userId)) return void (await ctx.reply(t('why.usage')));
-    if (dateArg && !/^\d{4}-\d{2}-\d{2}$/.test(dateArg)) return void (await ctx.reply(t('why.badDate', { value: dateArg.slice(0, 20) })));
-    const m = goldenMission(await s.catalog.all());
+    if (dateArg && !looksLikeDate(dateArg)) return void (await ctx.reply(t('why.badDate', { value: dateArg.slice(0, 20) })));
+    const m = await s.catalog.goldenMission();
     if (!m) return void (await ctx.reply(t('golden.noMission')));
     let r;
     try {
@@ -174,8 +173,7 @@ export const adminFeature: Feature = () => {
     await ctx.reply(clip([header, body, progress].filter(Boolean).join('\n\n')));
   });
 
-  // everyone else: refused, nothing changes
-  composer.command(ADMIN_COMMANDS, refuse);
+  // everyone else: refused, nothing changes (their commands are refused by bot/commands.ts adminGate)
   composer.callbackQuery(/^adm:/, refuse);
   return composer;
 };

@@ -1,7 +1,7 @@
 import { Api, Composer } from 'grammy';
 import { announcementMessage, broadcasterFor, estimateAnnouncement, announcedMission, localDate } from '../../core/delivery/broadcast.js';
 import type { BotContext } from '../context.js';
-import { isAdmin, refuse } from '../filters.js';
+import { isAdmin } from '../filters.js';
 import type { Feature } from './index.js';
 
 /**
@@ -41,6 +41,5 @@ export const broadcastFeature: Feature = (deps) => {
     );
   });
 
-  composer.command('broadcast_test', refuse);
   return composer;
 };

@@ -8,6 +8,7 @@ import { payoutFeature } from './payout.js';
 import { reportFeature } from './report.js';
 import { broadcastFeature } from './broadcast.js';
 import { experimentFeature } from './experiment.js';
+import { adminGate } from '../commands.js';
 
 /** What a feature gets when the bot is built (the bot's deps with defaults filled in). */
 export interface FeatureDeps extends BotDeps {
@@ -26,4 +27,4 @@ export type Feature = (deps: FeatureDeps) => Middleware<BotContext>;
  * `isAdmin` and call `refuse` from ../filters.ts for everyone else.
  * missionEdit comes before admin because it owns /cancel and the active conversation.
  */
-export const features: Feature[] = [welcomeFeature, missionEditFeature, payoutFeature, missionsFeature, adminFeature, reportFeature, broadcastFeature, experimentFeature];
+export const features: Feature[] = [adminGate, welcomeFeature, missionEditFeature, payoutFeature, missionsFeature, adminFeature, reportFeature, broadcastFeature, experimentFeature];

@@ -163,7 +163,6 @@ export const missionEditFeature: Feature = ({ s }) => {
     await ctx.conversation.exitAll();
     await ctx.conversation.enter('missionEdit');
   });
-  composer.command('mission_edit', refuse);
   composer.callbackQuery(/^me:/, async (ctx) => {
     // a button of a finished or cancelled conversation
     await ctx.answerCallbackQuery({ text: ctx.t('common.expired') });

@@ -10,6 +10,7 @@ import {
   resolvePayoutMission,
 } from '../../core/missions/payout.js';
 import type { Services } from '../../core/services.js';
+import { looksLikeDate } from '../../core/domain/time.js';
 import type { BotContext } from '../context.js';
 import { isAdmin, refuse } from '../filters.js';
 import { errorText } from '../errors.js';
@@ -56,7 +57,7 @@ export const payoutFeature: Feature = ({ downloadFile }) => {
   async function target(ctx: BotContext, args: string): Promise<Pending | null> {
     const { s, t } = ctx;
     const parts = args.trim().split(/\s+/).filter(Boolean);
-    const date = parts.find((p) => /^\d{4}-\d{2}-\d{2}$/.test(p));
+    const date = parts.find(looksLikeDate);
     const ref = parts.find((p) => p !== date);
     if (parts.length > 2) return void (await ctx.reply(t('payout.usage'))), null;
     let mission;
@@ -163,7 +164,6 @@ export const payoutFeature: Feature = ({ downloadFile }) => {
     await ctx.editMessageText(ctx.t('common.cancelled'));
   });
 
-  composer.command('payout', refuse);
   composer.callbackQuery(/^pay:/, refuse);
   return composer;
 };

@@ -2,7 +2,7 @@ import { Composer, InputFile } from 'grammy';
 import { isDomainError } from '../../core/domain/errors.js';
 import { dailyReport, defaultReportDate, formatReportText, parseReportDate, reportCsv } from '../../core/reports/report.js';
 import type { BotContext } from '../context.js';
-import { isAdmin, refuse } from '../filters.js';
+import { isAdmin } from '../filters.js';
 import { errorText } from '../errors.js';
 import type { Feature } from './index.js';
 import { experimentLines } from './experiment.js';
@@ -35,6 +35,5 @@ export const reportFeature: Feature = () => {
     }
   });
 
-  composer.command('report', refuse);
   return composer;
 };

@@ -24,6 +24,23 @@ export const ko = {
   'err.PAYLOAD_TOO_LARGE': (p: { detail: string }) => `너무 큽니다: ${p.detail}`,
   'err.SERVICE_UNAVAILABLE': '서비스가 잠시 불안정해요. 잠시 후 다시 시도해 주세요.',
 
+  // ---- command menu (bot/commands.ts)
+  'cmd.start': '시작 · 미션 앱 열기',
+  'cmd.missions': '오늘의 미션과 보상 받기',
+  'cmd.golden': '골든아워 상태',
+  'cmd.golden_on': '골든아워 켜기',
+  'cmd.golden_off': '골든아워 끄기',
+  'cmd.golden_dry': '골든아워 리허설 (관리자·테스터만)',
+  'cmd.golden_time': '골든아워 시간 변경',
+  'cmd.mission_edit': '미션 수정',
+  'cmd.audit': '최근 감사 로그',
+  'cmd.report': '일일 리포트',
+  'cmd.why': '사용자 행동 판정 조회',
+  'cmd.broadcast_test': '공지 테스트 발송',
+  'cmd.payout': '수동 지급 (CSV)',
+  'cmd.experiment': '골든아워 실험 (홀드아웃·변형)',
+  'cmd.cancel': '진행 중인 작업 취소',
+
   // ---- /start
   'start.welcome': (p: { name: string }) =>
     `${p.name}님, 골든아워에 오신 걸 환영해요! 🔥\n매일 21:30~22:30(KST) 게임 3판을 플레이하면 다이아 100개, 시즌패스 XP 500, 티켓 1장을 드려요. 이 시간엔 금고 적립도 2배!\n\n아래 버튼으로 미션 앱을 열거나 /missions 로 진행 상황을 확인하세요.`,

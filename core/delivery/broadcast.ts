@@ -9,10 +9,12 @@ import type { Database } from '../../db/connection.js';
 import type { Clock } from '../platform/clock.js';
 import type { Config } from '../platform/config.js';
 import type { Metrics } from '../platform/metrics.js';
-import type { Mission } from '../missions/catalog.js';
+import type { Mission, MissionCatalog } from '../missions/catalog.js';
 import { countAudience, expectedFinish, selectAudience, type Recipient, type Segment } from './audience.js';
-import { addDays, formatLocal, instantOf, localParts } from '../domain/time.js';
-import { currentOrNextOccurrence, parseTimeOfDay, type TimeWindow } from '../domain/window.js';
+import { formatLocal, localParts, zoneLabel } from '../domain/time.js';
+import { isKorean } from '../domain/language.js';
+import { XP_PER_STAMP } from '../domain/rewards.js';
+import { currentOrNextOccurrence, occurrenceOn, parseTimeOfDay, type TimeWindow } from '../domain/window.js';
 
 /**
  * Broadcast delivery (DESIGN.md §3, Notifications; plan §6.2, §8.2, §11).
@@ -463,8 +465,6 @@ const metricKind = (kind: string) => kind.split(':')[0]!;
 // Messages (plan §6.2): read from the mission, never hard-coded times or rewards.
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-const isKorean = (lang: string | null | undefined) => !lang || lang.toLowerCase().startsWith('ko');
-export const zoneLabel = (tz: string) => (tz === 'Asia/Seoul' ? 'KST' : tz);
 const hhmm = (t: string) => t.slice(0, 5);
 
 /** The Mini App URL that opens on the golden-hour card. */
@@ -490,7 +490,7 @@ function rewardText(r: Mission['rewards'], ko: boolean): string {
   const parts: string[] = [];
   if (r.diamonds) parts.push(ko ? `💎 ${r.diamonds}개` : `💎 ${r.diamonds}`);
   if (r.xp) {
-    if (r.xp % 500 === 0) parts.push(ko ? `시즌패스 스탬프 ${r.xp / 500}개` : `${r.xp / 500} season-pass stamp${r.xp === 500 ? '' : 's'}`);
+    if (r.xp % XP_PER_STAMP === 0) parts.push(ko ? `시즌패스 스탬프 ${r.xp / XP_PER_STAMP}개` : `${r.xp / XP_PER_STAMP} season-pass stamp${r.xp === XP_PER_STAMP ? '' : 's'}`);
     else parts.push(ko ? `시즌패스 XP ${r.xp}` : `${r.xp} season-pass XP`);
   }
   if (r.tickets) parts.push(ko ? `티켓 ${r.tickets}장` : `${r.tickets} ticket${r.tickets === 1 ? '' : 's'}`);
@@ -558,7 +558,7 @@ export interface BroadcastServices {
   log: Logger;
   metrics: Metrics;
   database: Database;
-  catalog: { active(): Promise<Mission[]> };
+  catalog: Pick<MissionCatalog, 'active' | 'goldenMission'>;
 }
 
 const broadcasters = new WeakMap<object, Broadcaster>();
@@ -575,10 +575,9 @@ export function broadcasterFor(s: BroadcastServices, api?: SendApi): Broadcaster
   return b;
 }
 
-/** The golden-hour mission the announcements are about (first active golden mission with a window). */
-/** The mission announcements are about: the active golden-hour mission with a window (goldenStatus.goldenMission also falls back to inactive ones). */
+/** The mission announcements are about: the golden-hour mission (MissionCatalog.goldenMission, one rule). */
 export async function announcedMission(s: Pick<BroadcastServices, 'catalog'>): Promise<Mission | undefined> {
-  return (await s.catalog.active()).find((m) => m.isGoldenHour && m.window);
+  return s.catalog.goldenMission();
 }
 
 /** The announcement audience for a day: active in the last ACTIVE_DAYS days, as of `atMs`. */
@@ -613,9 +612,9 @@ export async function estimateAnnouncement(s: BroadcastServices, day?: string): 
   const now = s.clock.nowMs();
   const tz = s.config.tz;
   const d = day ?? currentOrNextOccurrence(m.window, now, tz).date;
-  const opens = instantOf(d, parseTimeOfDay(m.window.start), tz).getTime();
-  const endSec = parseTimeOfDay(m.window.end);
-  const closes = instantOf(endSec > parseTimeOfDay(m.window.start) ? d : addDays(d, 1), endSec, tz).getTime() + 1000;
+  const occ = occurrenceOn(m.window, d, tz);
+  const opens = occ.opensAt.getTime();
+  const closes = occ.closesAt.getTime();
   const start = Math.max(opens, now);
   const rate = s.config.broadcastRate;
   const recipients = await countAudience(s.database, announcementSegment(s, opens), 'announce', d);

@@ -1,6 +1,7 @@
-/** What a game server may report. */
-export const ACTION_TYPES = ['PLAY_GAME', 'DEPOSIT'] as const;
-export type ActionType = (typeof ACTION_TYPES)[number];
+import type { ActionType } from '../../db/schema.js';
+
+/** What a game server may report: declared once with the schema. */
+export { ACTION_TYPES, type ActionType } from '../../db/schema.js';
 
 /** An event as queued: stamped with the server receive time, which decides window membership. */
 export interface GameEvent {

@@ -3,6 +3,7 @@ import utc from 'dayjs/plugin/utc.js';
 import timezone from 'dayjs/plugin/timezone.js';
 import isoWeek from 'dayjs/plugin/isoWeek.js';
 import customParseFormat from 'dayjs/plugin/customParseFormat.js';
+import { DomainError } from './errors.js';
 
 dayjs.extend(utc);
 dayjs.extend(timezone);
@@ -64,7 +65,7 @@ export function isoWeekKey(date: string): string {
   return `${d.isoWeekYear()}-W${String(d.isoWeek()).padStart(2, '0')}`;
 }
 
-/** "2026-11-27 21:30:05 KST"-style rendering in the event zone (players see KST). */
+/** "2026-11-27 21:30:05"-style rendering in the event zone; add `zoneLabel(tz)` where the zone is named. */
 export function formatLocal(ms: number | Date, tz: string, fmt = 'YYYY-MM-DD HH:mm:ss'): string {
   return dayjs(ms).tz(tz).format(fmt);
 }
@@ -75,3 +76,27 @@ export function localIso(ms: number | Date, tz: string): string {
 
 const pad = (n: number) => String(n).padStart(2, '0');
 export const formatSecondOfDay = (s: number) => `${pad(Math.floor(s / 3600))}:${pad(Math.floor((s % 3600) / 60))}:${pad(s % 60)}`;
+
+/**
+ * The one name of the event zone in server and bot texts (EVENT_TZ is configurable, so no text
+ * hard-codes "KST"): Asia/Seoul is "KST" as players know it; any other zone is named by its IANA
+ * id ("Europe/Berlin"), which is unambiguous all year. The Mini App's i18n.ts applies the same
+ * rule, so the bot and the app name the zone alike.
+ */
+export const zoneLabel = (tz: string): string => (tz === 'Asia/Seoul' ? 'KST' : tz);
+
+const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Does the text have the shape of a date (YYYY-MM-DD)? For telling a date argument from others. */
+export const looksLikeDate = (value: string) => DATE_RE.test(value);
+
+/**
+ * A calendar date as YYYY-MM-DD (the one date format of the API, the bot and the CSV payouts);
+ * anything else, or a day that does not exist (2026-02-30), is VALIDATION_FAILED on `date`.
+ */
+export function parseDate(value: unknown): string {
+  if (typeof value !== 'string' || !DATE_RE.test(value) || !dayjs.utc(value, 'YYYY-MM-DD', true).isValid()) {
+    throw new DomainError('VALIDATION_FAILED', `"${String(value).slice(0, 20)}" is not a date (YYYY-MM-DD)`, { field: 'date' });
+  }
+  return value;
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { currentOrNextOccurrence, isWithinWindow, normalizeTime, parseTimeOfDay, periodKey, validateWindow, windowStartDate } from './window.js';
+import { currentOrNextOccurrence, isWithinWindow, occurrenceOn, normalizeTime, parseTimeOfDay, periodKey, validateWindow, windowStartDate } from './window.js';
 import { instantOf } from './time.js';
 import { DomainError } from './errors.js';
 
@@ -137,5 +137,36 @@ describe('property: isWithinWindow agrees with a simple reference model', () => 
         else expect(() => parseTimeOfDay(str)).toThrow(DomainError);
       }),
     );
+  });
+});
+
+describe('the window occurrence for a date: opens at start on that date, its last second is the end (inclusive), a midnight-crossing one ends the next day', () => {
+  it('21:30–22:30 on 11-27 opens 21:30:00, last second 22:30:00, closed from 22:30:01', () => {
+    const o = occurrenceOn(GOLDEN, '2026-11-27', TZ);
+    expect(o.date).toBe('2026-11-27');
+    expect(o.opensAt.getTime()).toBe(at('2026-11-27', '21:30:00'));
+    expect(o.lastSecondAt.getTime()).toBe(at('2026-11-27', '22:30:00'));
+    expect(o.closesAt.getTime()).toBe(at('2026-11-27', '22:30:01'));
+  });
+  it('23:30–00:30 on 11-27 ends at 00:30:00 on 11-28', () => {
+    const o = occurrenceOn(MIDNIGHT, '2026-11-27', TZ);
+    expect(o.opensAt.getTime()).toBe(at('2026-11-27', '23:30:00'));
+    expect(o.lastSecondAt.getTime()).toBe(at('2026-11-28', '00:30:00'));
+    expect(o.closesAt.getTime()).toBe(at('2026-11-28', '00:30:01'));
+  });
+  it('agrees with isWithinWindow at both ends', () => {
+    for (const w of [GOLDEN, MIDNIGHT]) {
+      const o = occurrenceOn(w, '2026-11-27', TZ);
+      expect(isWithinWindow(w, o.opensAt.getTime(), TZ)).toBe(true);
+      expect(isWithinWindow(w, o.opensAt.getTime() - 1, TZ)).toBe(false);
+      expect(isWithinWindow(w, o.closesAt.getTime() - 1, TZ)).toBe(true);
+      expect(isWithinWindow(w, o.closesAt.getTime(), TZ)).toBe(false);
+    }
+  });
+  it('is the occurrence currentOrNextOccurrence reports while it is open', () => {
+    const now = at('2026-11-28', '00:10:00');
+    const cur = currentOrNextOccurrence(MIDNIGHT, now, TZ);
+    expect(cur.open).toBe(true);
+    expect({ ...cur, open: false }).toEqual(occurrenceOn(MIDNIGHT, '2026-11-27', TZ));
   });
 });

@@ -2,7 +2,7 @@ import { DomainError } from './errors.js';
 import { addDays, formatSecondOfDay, instantOf, isoWeekKey, localParts } from './time.js';
 
 /**
- * Time windows (DESIGN.md §3, plan §5.1): a mission has no window, or both start and end as
+ * Time windows (docs/design.md, Rules; plan §5.1): a mission has no window, or both start and end as
  * local wall times `HH:MM:SS`. Both ends are inclusive at second precision; start > end crosses
  * midnight; start == end or a lone end is invalid. Any doubt means closed.
  */
@@ -89,32 +89,41 @@ export interface Occurrence {
   /** local date the occurrence starts on */
   date: string;
   opensAt: Date;
+  /** the last second inside (the end is inclusive: this second and its milliseconds count) */
+  lastSecondAt: Date;
   /** first instant no longer inside (end second + 1 s) */
   closesAt: Date;
   open: boolean;
+}
+
+/**
+ * The window occurrence that starts on local `date`: opens at start on that date, and its last
+ * second is the end on that date, or on the next one when the window crosses midnight. Every part
+ * that needs "when does the window open and close on day D" (scheduler, report, /why, the
+ * announcement estimate, the mission list) asks this function. `open` is false here.
+ */
+export function occurrenceOn(w: TimeWindow, date: string, tz: string): Occurrence {
+  const [s, e] = bounds(w);
+  const opensAt = instantOf(date, s, tz);
+  const lastSecondAt = instantOf(s < e ? date : addDays(date, 1), e, tz);
+  return { date, opensAt, lastSecondAt, closesAt: new Date(lastSecondAt.getTime() + 1000), open: false };
 }
 
 /** The occurrence that is open now, or else the next one to open. */
 export function currentOrNextOccurrence(w: TimeWindow, instantMs: number, tz: string): Occurrence {
   const [s, e] = bounds(w);
   const { date, secondOfDay } = localParts(instantMs, tz);
-  const occ = (d: string): Occurrence => {
-    const opensAt = instantOf(d, s, tz);
-    const endDate = s < e ? d : addDays(d, 1);
-    const closesAt = new Date(instantOf(endDate, e, tz).getTime() + 1000);
-    return { date: d, opensAt, closesAt, open: false };
-  };
   if (inside(s, e, secondOfDay)) {
-    return { ...occ(windowStartDate(w, instantMs, tz)), open: true };
+    return { ...occurrenceOn(w, windowStartDate(w, instantMs, tz), tz), open: true };
   }
-  const today = occ(date);
-  return today.opensAt.getTime() > instantMs ? today : occ(addDays(date, 1));
+  const today = occurrenceOn(w, date, tz);
+  return today.opensAt.getTime() > instantMs ? today : occurrenceOn(w, addDays(date, 1), tz);
 }
 
 export type PeriodKind = 'daily' | 'weekly' | 'once';
 
 /**
- * Progress resets per period (DESIGN.md §3): daily by local date, weekly by ISO week, a windowed
+ * Progress resets per period (docs/design.md, Rules): daily by local date, weekly by ISO week, a windowed
  * mission by the date its occurrence started, one-time never.
  */
 export function periodKey(m: { period: PeriodKind; window: TimeWindow | null }, instantMs: number, tz: string): string {

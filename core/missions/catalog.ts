@@ -52,7 +52,7 @@ export function toMission(r: MissionRow): Mission {
   };
 }
 
-/** Timed (golden-hour) missions are the ones the golden_hour_enabled flag gates (DESIGN.md §3, Flag). */
+/** Timed (golden-hour) missions are the ones the golden_hour_enabled flag gates (docs/design.md, Rules). */
 export const isGated = (m: Mission) => m.isGoldenHour || m.window !== null;
 
 export interface Audience {
@@ -66,6 +66,17 @@ export function isLiveFor(m: Mission, flag: FlagState, userId: number, audience:
   if (flag === 'on') return true;
   if (flag === 'dry_run') return audience.adminIds.includes(userId) || audience.testerIds.includes(userId);
   return false;
+}
+
+/**
+ * "The golden-hour mission" — the one /golden, /golden_time, /why and /payout act on, the one the
+ * scheduler announces and the report's window comes from: the first active golden-hour mission
+ * that has a window, in display order (sort_order, then id). An inactive or window-less golden
+ * mission is never it, so an admin cannot edit a mission that nobody is told about.
+ */
+export function goldenMissionOf(list: readonly Mission[]): (Mission & { window: TimeWindow }) | undefined {
+  const sorted = [...list].sort((a, b) => a.sortOrder - b.sortOrder || a.id - b.id);
+  return sorted.find((m): m is Mission & { window: TimeWindow } => m.active && m.isGoldenHour && m.window !== null);
 }
 
 export const MISSIONS_CHANNEL = 'missions:changed';
@@ -133,6 +144,11 @@ export class MissionCatalog {
 
   async byLogicKey(key: string): Promise<Mission | undefined> {
     return (await this.all()).find((m) => m.logicKey === key);
+  }
+
+  /** The golden-hour mission (see goldenMissionOf): the one rule every part uses. */
+  async goldenMission(): Promise<(Mission & { window: TimeWindow }) | undefined> {
+    return goldenMissionOf(await this.all());
   }
 
   /** Uncached read, for admin edits that need the current row. */

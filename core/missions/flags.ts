@@ -2,19 +2,19 @@ import { eq } from 'drizzle-orm';
 import type { Clock } from '../platform/clock.js';
 import type { FlagState } from '../platform/config.js';
 import type { Database } from '../../db/connection.js';
-import { featureFlags } from '../../db/schema.js';
+import { FLAG_STATES, featureFlags } from '../../db/schema.js';
 import { writeAudit } from './audit.js';
 import type { PubSub } from '../platform/stores.js';
 import { DomainError } from '../domain/errors.js';
 
 export const GOLDEN_FLAG = 'golden_hour_enabled';
-export const FLAG_STATES: readonly FlagState[] = ['off', 'dry_run', 'on'];
+export { FLAG_STATES };
 export const FLAGS_CHANNEL = 'flags:changed';
 
 export const isFlagState = (v: unknown): v is FlagState => typeof v === 'string' && (FLAG_STATES as readonly string[]).includes(v);
 
 /**
- * golden_hour_enabled (DESIGN.md §3, Flag). The env value seeds the row once; admins change it at
+ * golden_hour_enabled (docs/design.md, Rules). The env value seeds the row once; admins change it at
  * runtime; every instance re-reads within a second (1 s cache, dropped at once on pub/sub).
  */
 export class FlagService {

@@ -14,11 +14,6 @@ export interface GoldenCounts {
   claimsByMode: { manual: number; auto: number; payout: number };
 }
 
-/** The golden-hour mission admins mean by default: the first active golden one, else any golden one. */
-export function goldenMission(list: Mission[]): Mission | undefined {
-  return list.find((m) => m.isGoldenHour && m.active) ?? list.find((m) => m.isGoldenHour);
-}
-
 /**
  * Today's counts for /golden (plan §10): from the evidence (mission_actions) and progress rows of
  * the current period of the mission, so they agree with what players see.

@@ -21,7 +21,7 @@ export interface BalanceRow {
   vaultPoints: number;
 }
 
-export const XP_PER_STAMP = 500;
+export { XP_PER_STAMP } from '../domain/rewards.js';
 
 /**
  * Appends ledger rows and moves balances, inside the caller's transaction. The ledger is unique

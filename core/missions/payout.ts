@@ -3,13 +3,12 @@ import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/connection.js';
 import type { Clock } from '../platform/clock.js';
 import { DomainError } from '../domain/errors.js';
-import type { Mission, MissionCatalog } from './catalog.js';
+import { goldenMissionOf, type Mission, type MissionCatalog } from './catalog.js';
 import type { Metrics } from '../platform/metrics.js';
 import { payRewards } from './ledger.js';
 import { writeAudit } from './audit.js';
-import { isoWeekKey } from '../domain/time.js';
+import { isoWeekKey, parseDate } from '../domain/time.js';
 import { periodKey } from '../domain/window.js';
-import { parseDate } from './why.js';
 import type { ExperimentTimeline } from './experiments.js';
 
 /**
@@ -97,7 +96,7 @@ export function payoutPeriod(m: Mission, opts: { date?: string; nowMs: number; t
 export async function resolvePayoutMission(catalog: MissionCatalog, ref?: string | null): Promise<Mission> {
   const all = await catalog.all();
   const m = !ref
-    ? (all.find((x) => x.isGoldenHour && x.active) ?? all.find((x) => x.isGoldenHour))
+    ? goldenMissionOf(all)
     : /^\d+$/.test(ref)
       ? all.find((x) => x.id === Number(ref))
       : all.find((x) => x.logicKey === ref);

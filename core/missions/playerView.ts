@@ -6,7 +6,8 @@ import type { FlagService } from './flags.js';
 import type { ClockHealth } from '../domain/clockHealth.js';
 import type { Clock } from '../platform/clock.js';
 import { currentOrNextOccurrence, isWithinWindow, periodKey } from '../domain/window.js';
-import { XP_PER_STAMP, getBalance } from './ledger.js';
+import { getBalance } from './ledger.js';
+import { stampsOf } from '../domain/rewards.js';
 import type { ExperimentTimeline } from './experiments.js';
 
 export type MissionStatus = 'locked' | 'active' | 'completed' | 'claimed';
@@ -125,7 +126,7 @@ export async function playerSummary(database: Database, user: { id: number; firs
     user: { id: user.id, firstName: user.firstName ?? null, username: user.username ?? null, languageCode: user.languageCode ?? null },
     diamonds: b.diamonds,
     xp: b.xp,
-    stamps: Math.floor(b.xp / XP_PER_STAMP),
+    stamps: stampsOf(b.xp),
     tickets: b.tickets,
     vaultPoints: b.vaultPoints,
   };

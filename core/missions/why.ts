@@ -1,9 +1,8 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/connection.js';
-import { DomainError } from '../domain/errors.js';
 import type { Mission } from './catalog.js';
-import { dayjs, instantOf, localParts } from '../domain/time.js';
-import { parseTimeOfDay, type TimeWindow } from '../domain/window.js';
+import { instantOf, localParts, parseDate } from '../domain/time.js';
+import { occurrenceOn, type TimeWindow } from '../domain/window.js';
 
 /** How far around the window /why looks (plays just before or after are the usual question). */
 export const WHY_MARGIN_MS = 60 * 60_000;
@@ -31,15 +30,11 @@ export interface WhyReport {
   progress: { periodKey: string; progress: number; status: string } | null;
 }
 
-export function parseDate(value: string): string {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || !dayjs.utc(value, 'YYYY-MM-DD', true).isValid()) {
-    throw new DomainError('VALIDATION_FAILED', `"${value}" is not a date (YYYY-MM-DD)`, { field: 'date' });
-  }
-  return value;
-}
+/** Kept for importers; the rule is core/domain/time.ts parseDate. */
+export { parseDate };
 
 /**
- * "Why was my play not counted?" (DESIGN.md §3, Actions): the user's stored actions around the
+ * "Why was my play not counted?" (docs/design.md, data flow of an event): the user's stored actions around the
  * mission's window on `date` (local, default today), each with the verdict recorded when it was
  * applied — counted, outside_window, flag_off, clock_unhealthy — and its ignored replays.
  */
@@ -48,13 +43,9 @@ export async function explainUser(database: Database, m: Mission, userId: number
   let fromMs: number;
   let toMs: number;
   if (m.window) {
-    const s = parseTimeOfDay(m.window.start);
-    const e = parseTimeOfDay(m.window.end);
-    const opens = instantOf(date, s, opts.tz).getTime();
-    const endDate = s < e ? date : dayjs.utc(date, 'YYYY-MM-DD').add(1, 'day').format('YYYY-MM-DD');
-    const closes = instantOf(endDate, e, opts.tz).getTime() + 1000;
-    fromMs = opens - WHY_MARGIN_MS;
-    toMs = closes + WHY_MARGIN_MS;
+    const occ = occurrenceOn(m.window, date, opts.tz);
+    fromMs = occ.opensAt.getTime() - WHY_MARGIN_MS;
+    toMs = occ.closesAt.getTime() + WHY_MARGIN_MS;
   } else {
     fromMs = instantOf(date, 0, opts.tz).getTime();
     toMs = fromMs + 86_400_000;

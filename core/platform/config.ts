@@ -1,12 +1,12 @@
 import { z } from 'zod';
+import { FLAG_STATES, type FlagState } from '../../db/schema.js';
 
 /**
- * The one place that reads process.env (DESIGN.md §2). Everything else receives a Config.
+ * The one place that reads process.env (docs/design.md, Configuration). Everything else receives a Config.
  * A bad value stops the process with a message that names the variable.
  */
 
-const FLAG_STATES = ['off', 'dry_run', 'on'] as const;
-export type FlagState = (typeof FLAG_STATES)[number];
+export type { FlagState };
 export const ROLE_NAMES = ['api', 'bot', 'worker'] as const;
 export type Role = (typeof ROLE_NAMES)[number];
 

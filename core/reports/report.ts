@@ -1,9 +1,9 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Services } from '../services.js';
 import type { Mission } from '../missions/catalog.js';
-import { DomainError } from '../domain/errors.js';
-import { addDays, formatLocal, instantOf, localIso, localParts } from '../domain/time.js';
-import { parseTimeOfDay } from '../domain/window.js';
+import { addDays, formatLocal, instantOf, localIso, localParts, parseDate, zoneLabel } from '../domain/time.js';
+import { occurrenceOn } from '../domain/window.js';
+import { isKorean } from '../domain/language.js';
 import { experimentCsvRows, experimentReport, type ExperimentReport } from './experimentReport.js';
 
 /**
@@ -46,14 +46,8 @@ export interface DailyReport {
 
 /** Deposit CR looks this far after each golden-hour claim (plan §12.3). */
 export const DEPOSIT_WINDOW_MS = 2 * 3_600_000;
-const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
-
-export function parseReportDate(date: unknown): string {
-  if (typeof date !== 'string' || !DATE_RE.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`)) || new Date(`${date}T00:00:00Z`).toISOString().slice(0, 10) !== date) {
-    throw new DomainError('VALIDATION_FAILED', 'date must be YYYY-MM-DD', { field: 'date' });
-  }
-  return date;
-}
+/** The report's date argument: core/domain/time.ts parseDate (one date rule for API and bot). */
+export const parseReportDate = parseDate;
 
 /** The local date of an instant in the event zone. */
 export const reportDateFor = (nowMs: number, tz: string) => localParts(nowMs, tz).date;
@@ -65,7 +59,7 @@ export const reportDateFor = (nowMs: number, tz: string) => localParts(nowMs, tz
 export async function defaultReportDate(s: Pick<Services, 'clock' | 'config' | 'catalog'>): Promise<string> {
   const now = s.clock.nowMs();
   const today = reportDateFor(now, s.config.tz);
-  const w = windowOn((await s.catalog.all()).filter((m) => m.isGoldenHour), today, s.config.tz);
+  const w = windowOn(await s.catalog.goldenMission(), today, s.config.tz);
   return w && now < w.opens ? addDays(today, -1) : today;
 }
 
@@ -136,15 +130,11 @@ async function groupStats(s: Services, ms: Mission[], date: string, day: DayRang
   return base;
 }
 
-/** Start and inclusive end second of the golden-hour occurrence that starts on `date`. */
-function windowOn(golden: Mission[], date: string, tz: string): { opens: number; lastSecond: number } | null {
-  const w = golden.find((m) => m.active && m.window)?.window ?? golden.find((m) => m.window)?.window;
-  if (!w) return null;
-  const s = parseTimeOfDay(w.start);
-  const e = parseTimeOfDay(w.end);
-  const opens = instantOf(date, s, tz).getTime();
-  const lastSecond = instantOf(s < e ? date : addDays(date, 1), e, tz).getTime();
-  return { opens, lastSecond };
+/** Start and inclusive end second of the golden-hour mission's occurrence that starts on `date`. */
+function windowOn(golden: Pick<Mission, 'window'> | undefined, date: string, tz: string): { opens: number; lastSecond: number } | null {
+  if (!golden?.window) return null;
+  const occ = occurrenceOn(golden.window, date, tz);
+  return { opens: occ.opensAt.getTime(), lastSecond: occ.lastSecondAt.getTime() };
 }
 
 const minuteOf = (ms: number) => Math.floor(ms / 60_000);
@@ -191,7 +181,8 @@ export async function dailyReport(s: Services, date: string): Promise<DailyRepor
   const cap = s.config.vaultDailyCap;
   const vault = { issued: num(v?.issued), goldenIssued: num(v?.golden), cap, exceeded: num(v?.issued) > cap };
 
-  const w = windowOn(goldenMissions, date, tz);
+  const theGolden = await s.catalog.goldenMission();
+  const w = windowOn(theGolden, date, tz);
   const report: DailyReport = {
     date,
     tz,
@@ -229,7 +220,7 @@ export async function dailyReport(s: Services, date: string): Promise<DailyRepor
 
   // CCU sync (plan §12.3): the window's minutes against the same local hours on the 7 days before
   const span = (d: string) => {
-    const o = windowOn(goldenMissions, d, tz)!;
+    const o = windowOn(theGolden, d, tz)!;
     return { date: d, first: minuteOf(o.opens), last: minuteOf(o.lastSecond) };
   };
   const today = span(date);
@@ -281,7 +272,7 @@ const hhmmss = (localIsoStr: string) => localIsoStr.slice(11, 19);
 const TEXT = {
   ko: {
     title: (d: string, tz: string) => `📊 골든아워 일일 리포트 — ${d} (${tz})`,
-    window: (a: string, b: string) => `⏰ 윈도우 ${a}–${b} KST`,
+    window: (a: string, b: string, zone: string) => `⏰ 윈도우 ${a}–${b} ${zone}`,
     noWindow: '⏰ 골든아워 윈도우 없음',
     golden: '🔥 골든아워 미션',
     other: '📋 기타 미션',
@@ -296,7 +287,7 @@ const TEXT = {
   },
   en: {
     title: (d: string, tz: string) => `📊 Golden Hour daily report — ${d} (${tz})`,
-    window: (a: string, b: string) => `⏰ Window ${a}–${b} KST`,
+    window: (a: string, b: string, zone: string) => `⏰ Window ${a}–${b} ${zone}`,
     noWindow: '⏰ No golden-hour window',
     golden: '🔥 Golden-hour missions',
     other: '📋 Other missions',
@@ -313,10 +304,10 @@ const TEXT = {
 
 /** Telegram text of a report; Korean first, English when the admin's language is not ko. */
 export function formatReportText(r: DailyReport, lang: string | null | undefined = 'ko'): string {
-  const t = lang && !lang.startsWith('ko') ? TEXT.en : TEXT.ko;
+  const t = isKorean(lang) ? TEXT.ko : TEXT.en;
   return [
     t.title(r.date, r.tz),
-    r.window ? t.window(hhmmss(r.window.start), hhmmss(r.window.end)) : t.noWindow,
+    r.window ? t.window(hhmmss(r.window.start), hhmmss(r.window.end), zoneLabel(r.tz)) : t.noWindow,
     '',
     t.golden,
     t.group(r.golden),

@@ -9,15 +9,14 @@ import {
   announcementSegment,
   broadcasterFor,
   estimateAnnouncement,
-  announcedMission,
   reminderMessage,
   type BroadcastResult,
   type BroadcastServices,
   type Broadcaster,
   type SendApi,
 } from '../delivery/broadcast.js';
-import { addDays, formatLocal, instantOf, localParts } from '../domain/time.js';
-import { parseTimeOfDay, periodKey } from '../domain/window.js';
+import { addDays, formatLocal, localParts } from '../domain/time.js';
+import { occurrenceOn, periodKey } from '../domain/window.js';
 
 /**
  * The worker's day (issue 5; plan §8.2, §11): jobs derived from the golden mission's window in the
@@ -78,11 +77,10 @@ export const REPORT_DELAY_MS = 5 * 60_000;
 /** The day's jobs for a golden mission's window (local date `day` = the date the window opens). */
 export function planJobs(m: Pick<Mission, 'window'>, day: string, c: Pick<Config, 'tz' | 'schedulerMaxLatenessS' | 'reminderMinutesBeforeEnd'>): PlannedJob[] {
   if (!m.window) return [];
-  const s = parseTimeOfDay(m.window.start);
-  const e = parseTimeOfDay(m.window.end);
-  const opensAt = instantOf(day, s, c.tz).getTime();
-  const endAt = instantOf(s < e ? day : addDays(day, 1), e, c.tz).getTime();
-  const closesAt = endAt + 1000; // the end second is inside (DESIGN.md §3)
+  const occ = occurrenceOn(m.window, day, c.tz);
+  const opensAt = occ.opensAt.getTime();
+  const endAt = occ.lastSecondAt.getTime();
+  const closesAt = occ.closesAt.getTime();
   const late = c.schedulerMaxLatenessS * 1000;
   const job = (kind: JobKind, at: number, deadline: number, resumeUntil = deadline): PlannedJob => ({ key: `${kind}:${day}`, kind, day, at, deadline, resumeUntil, opensAt, closesAt });
   const jobs = [
@@ -132,8 +130,8 @@ export class Scheduler {
 
   /** Jobs that could be due now: windows opening today or yesterday (a window may cross midnight). */
   async plan(nowMs = this.s.clock.nowMs()): Promise<PlannedJob[]> {
-    const m = await announcedMission(this.s);
-    if (!m?.window) return [];
+    const m = await this.s.catalog.goldenMission();
+    if (!m) return [];
     const today = localParts(nowMs, this.s.config.tz).date;
     return [...planJobs(m, addDays(today, -1), this.s.config), ...planJobs(m, today, this.s.config)];
   }
@@ -237,8 +235,8 @@ export class Scheduler {
     }
     const flag = await this.s.flags.goldenHour();
     if (flag === 'off') return done('skipped', { reason: 'flag_off' });
-    const m = await announcedMission(this.s);
-    if (!m?.window) return done('skipped', { reason: 'no_golden_mission' });
+    const m = await this.s.catalog.goldenMission();
+    if (!m) return done('skipped', { reason: 'no_golden_mission' });
 
     if (j.kind === 'preflight') {
       const estimate = await estimateAnnouncement(this.s, j.day);

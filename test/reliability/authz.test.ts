@@ -7,7 +7,7 @@ import { createHarness, ADMIN_ID, BOT_TOKEN, TESTER_ID, type Harness } from '../
 import { assertInvariants, databaseFingerprint } from '../support/invariants.js';
 import { ConfigError, loadConfig } from '../../core/platform/config.js';
 import { createBot } from '../../bot/createBot.js';
-import { ADMIN_COMMANDS as ADMIN_FEATURE_COMMANDS } from '../../bot/features/admin.js';
+import { ADMIN_COMMANDS, commandMenu } from '../../bot/commands.js';
 import { WEBHOOK_PATH, webhookRoute } from '../../bot/run.js';
 import { createApp } from '../../webapp/server/app.js';
 import { ko } from '../../bot/locales/ko.js';
@@ -111,11 +111,11 @@ describe('authorization', () => {
   });
 
   describe('bot commands', () => {
-    // the admin command menu the bot advertises (bot/run.ts), the admin feature's own list, and DESIGN.md §5
-    const advertised = [...readFileSync(path.join(ROOT, 'bot/run.ts'), 'utf8').matchAll(/ADMIN_COMMANDS\s*=\s*\[([^\]]*)\]/g)].flatMap((m) => [...m[1]!.matchAll(/'([a-z_]+)'/g)].map((x) => x[1]!));
+    // the admin command menu the bot advertises (bot/commands.ts), its admin list, and docs/design.md
+    const advertised = commandMenu('ko', true).map((c) => c.command).filter((c) => !['start', 'missions'].includes(c));
     const DESIGN = ['golden', 'golden_on', 'golden_off', 'golden_dry', 'golden_time', 'mission_edit', 'audit', 'report', 'why', 'broadcast_test', 'payout'];
     // /cancel only ends the caller's own conversation: not an admin action
-    const commands = [...new Set([...advertised, ...ADMIN_FEATURE_COMMANDS, ...DESIGN])].filter((c) => c !== 'cancel');
+    const commands = [...new Set([...advertised, ...ADMIN_COMMANDS, ...DESIGN])].filter((c) => c !== 'cancel');
     const ARGS: Record<string, string> = { golden_time: ' 00:00 23:59', why: ` ${PLAYER}`, report: ' 2026-11-27' };
     const refusal = ko['admin.refused'];
 
