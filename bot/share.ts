@@ -1,6 +1,6 @@
 import type { Api } from 'grammy';
 import type { InlineQueryResultArticle } from 'grammy/types';
-import { zoneLabel } from '../core/delivery/broadcast.js';
+import { zoneLabel } from '../core/domain/time.js';
 import type { MissionView } from '../core/missions/playerView.js';
 import { hhmm } from './format.js';
 import { translate, type Lang } from './i18n.js';

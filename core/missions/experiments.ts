@@ -18,7 +18,6 @@ import {
   type Variant,
 } from '../domain/experiment.js';
 import type { Mission, MissionCatalog, Rewards } from './catalog.js';
-import { goldenMission } from './goldenStatus.js';
 import { writeAudit } from './audit.js';
 
 export const GOLDEN_EXPERIMENT = 'golden-hour';
@@ -102,7 +101,7 @@ export class ExperimentService {
 
   /** The golden mission's period at an instant (its local window-start date), else the local date. */
   async periodAt(instantMs: number): Promise<string> {
-    const m = goldenMission(await this.catalog.all());
+    const m = await this.catalog.goldenMission();
     return m && m.period === 'daily' ? periodKey(m, instantMs, this.tz) : localParts(instantMs, this.tz).date;
   }
 
