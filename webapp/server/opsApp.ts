@@ -1,60 +1,17 @@
 import { Hono } from 'hono';
 import type { Services } from '../../core/services.js';
-import { problem } from './problem.js';
+import { notFoundProblem } from './errorHandler.js';
+import { opsRoutes } from './routes/ops.js';
 
 /**
- * The operations endpoints: `/metrics` (METRICS_TOKEN bearer when set), `/healthz` (liveness),
- * `/readyz` (database reachable, and Redis when configured). Mounted on the API app, and served
- * alone on METRICS_PORT by processes without the api role, so every instance exports its own
- * metrics (consumer lag, scheduler and notification counters live in workers).
+ * The ops endpoints alone, for processes without the api role (workers) on METRICS_PORT.
+ *
+ * @example
+ * serve({ fetch: opsApp(s).fetch, port: config.metricsPort })
  */
-export function opsRoutes(app: Hono<any>, s: Services) {
-  app.get('/healthz', (c) => c.json({ ok: true }));
-  app.get('/readyz', async (c) => {
-    const checks: Record<string, string> = {};
-    let ok = true;
-    try {
-      await withTimeout(s.database.ping(), 2000);
-      checks.database = 'ok';
-    } catch {
-      checks.database = 'down';
-      ok = false;
-    }
-    if (s.stores.redis) {
-      const up = s.stores.redis.status === 'ready';
-      checks.redis = up ? 'ok' : 'down';
-      ok &&= up;
-    }
-    return c.json({ ok, checks }, ok ? 200 : 503);
-  });
-  app.get('/metrics', async (c) => {
-    if (s.config.metricsToken && c.req.header('authorization') !== `Bearer ${s.config.metricsToken}`) {
-      return problem(c, 'UNAUTHORIZED', 'metrics need a bearer token');
-    }
-    s.metrics.windowOpen.set((await s.goldenWindowOpen()) ? 1 : 0);
-    return c.body(await s.metrics.registry.metrics(), 200, { 'Content-Type': s.metrics.registry.contentType });
-  });
-}
-
 export function opsApp(s: Services) {
   const app = new Hono();
-  opsRoutes(app, s);
-  app.notFound((c) => problem(c, 'NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`));
+  app.route('/', opsRoutes(s));
+  app.notFound(notFoundProblem());
   return app;
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('timeout')), ms);
-    p.then(
-      (v) => {
-        clearTimeout(t);
-        resolve(v);
-      },
-      (e) => {
-        clearTimeout(t);
-        reject(e);
-      },
-    );
-  });
 }
