@@ -2,14 +2,20 @@
  * Every text the Mini App shows, Korean first and English by the Telegram language_code.
  * Components never hold text of their own: they call `t(lang, key, vars)`.
  */
+import { isKorean } from '../../../core/domain/language';
+
 export type Lang = 'ko' | 'en';
 
-/** Korean when no language is given, or for `ko` and `ko-*` (not `kok`, Konkani); English otherwise. */
+/** Korean when no language is given, or for `ko` and `ko-*` (not `kok`, Konkani): the server's one rule. */
 export function langOf(code: string | null | undefined): Lang {
-  return !code || /^ko(-|$)/i.test(code) ? 'ko' : 'en';
+  return isKorean(code) ? 'ko' : 'en';
 }
 
-/** The event zone as players read it: "KST" for Asia/Seoul, else the IANA name (EVENT_TZ is configurable). */
+/**
+ * The event zone as players read it: "KST" for Asia/Seoul, else the IANA name (EVENT_TZ is
+ * configurable). Same rule as core/domain/time.ts `zoneLabel`, kept here because that module
+ * brings dayjs and its zone plugins into the player's first load.
+ */
 export function zoneLabel(tz: string): string {
   return tz === 'Asia/Seoul' ? 'KST' : tz;
 }
@@ -61,7 +67,7 @@ const ko = {
   noMissions: '이 탭에는 미션이 없어요',
   back: '뒤로',
   walletTitle: '내 지갑',
-  stampsHint: '500 XP = 스탬프 1개',
+  stampsHint: '{xp} XP = 스탬프 1개',
   adminLoading: '관리 페이지를 불러오는 중…',
   // main button, share, home screen
   shareTitle: '자랑하기',
@@ -182,7 +188,7 @@ const en: Record<MsgKey, string> = {
   noMissions: 'No missions in this tab',
   back: 'Back',
   walletTitle: 'My wallet',
-  stampsHint: '500 XP = 1 stamp',
+  stampsHint: '{xp} XP = 1 stamp',
   adminLoading: 'Loading the admin page…',
   shareTitle: 'Show it off',
   shareMessage: 'Share as a message',

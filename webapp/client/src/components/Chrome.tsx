@@ -1,6 +1,7 @@
 import type { Lang } from '../i18n';
 import { t } from '../i18n';
 import type { Me } from '../api';
+import { XP_PER_STAMP } from '../../../../core/domain/rewards';
 
 export type Page = 'missions' | 'wallet' | 'admin';
 
@@ -88,7 +89,7 @@ export function WalletPage({ me, lang }: { me: Me | null; lang: Lang }) {
           </li>
         ))}
       </ul>
-      <p class="hint">{t(lang, 'stampsHint')}</p>
+      <p class="hint">{t(lang, 'stampsHint', { xp: XP_PER_STAMP })}</p>
     </section>
   );
 }
