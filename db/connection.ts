@@ -14,6 +14,12 @@ export interface Database {
   kind: 'pglite' | 'postgres';
   /** Runs raw SQL and returns rows, whichever driver is underneath. */
   query<T = Record<string, unknown>>(q: SQL, exec?: Executor): Promise<T[]>;
+  /**
+   * The hot paths' statements: query text with $n parameters, run straight on the driver as a
+   * prepared statement (arrays go as typed array parameters, e.g. `unnest($1::bigint[])`), on the
+   * database or inside a drizzle transaction. Skips building drizzle's `sql` template per call.
+   */
+  raw<T = Record<string, unknown>>(text: string, params: unknown[], exec?: Executor): Promise<T[]>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -39,6 +45,10 @@ interface DrizzleInternals {
 function executePrepared(exec: Executor, q: SQL): Promise<unknown> {
   const e = exec as unknown as DrizzleInternals;
   return e.session.prepareQuery(e.dialect.sqlToQuery(q), undefined, 'raw', false).execute();
+}
+
+interface DriverSession {
+  session: { client: { unsafe?(text: string, params: unknown[], o: { prepare: boolean }): Promise<unknown>; query?(text: string, params: unknown[]): Promise<{ rows: unknown[] }> } };
 }
 
 export interface OpenOptions {
@@ -81,6 +91,8 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
       db,
       kind: 'postgres',
       query: async (q, exec) => rowsOf(await executePrepared(exec ?? db, q)),
+      // the transaction's session holds its reserved connection; the database's holds the pool
+      raw: async (text, params, exec) => rowsOf(await ((exec ?? db) as unknown as DriverSession).session.client.unsafe!(text, params, { prepare: true })),
       ping: async () => {
         await client`select 1`;
       },
@@ -100,6 +112,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     db,
     kind: 'pglite',
     query: async (q, exec) => rowsOf(await (exec ?? db).execute(q)),
+    raw: async (text, params, exec) => rowsOf(await ((exec ?? db) as unknown as DriverSession).session.client.query!(text, params)),
     ping: async () => {
       await client.query('select 1');
     },

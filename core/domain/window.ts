@@ -1,5 +1,5 @@
 import { DomainError } from './errors.js';
-import { addDays, formatSecondOfDay, instantOf, isoWeekKey, localParts } from './time.js';
+import { addDays, formatSecondOfDay, instantOf, isoWeekKey, localParts, type LocalParts } from './time.js';
 
 /**
  * Time windows (docs/design.md, Rules; plan §5.1): a mission has no window, or both start and end as
@@ -67,8 +67,18 @@ function inside(s: number, e: number, t: number): boolean {
 export function isWithinWindow(w: TimeWindow | null, instantMs: number, tz: string): boolean {
   if (w === null) return true;
   try {
+    return isWithinWindowAt(w, localParts(instantMs, tz));
+  } catch {
+    return false;
+  }
+}
+
+/** isWithinWindow for an instant already converted to local time (the ingest does it once per second). */
+export function isWithinWindowAt(w: TimeWindow | null, local: LocalParts): boolean {
+  if (w === null) return true;
+  try {
     const [s, e] = bounds(w);
-    return inside(s, e, localParts(instantMs, tz).secondOfDay);
+    return inside(s, e, local.secondOfDay);
   } catch {
     return false;
   }
@@ -79,8 +89,12 @@ export function isWithinWindow(w: TimeWindow | null, instantMs: number, tz: stri
  * the instant started: 00:10 in a 23:30–00:30 window belongs to the previous date.
  */
 export function windowStartDate(w: TimeWindow, instantMs: number, tz: string): string {
+  return windowStartDateAt(w, localParts(instantMs, tz));
+}
+
+function windowStartDateAt(w: TimeWindow, local: LocalParts): string {
   const [s, e] = bounds(w);
-  const { date, secondOfDay } = localParts(instantMs, tz);
+  const { date, secondOfDay } = local;
   if (s > e && secondOfDay <= e) return addDays(date, -1);
   return date;
 }
@@ -128,6 +142,26 @@ export type PeriodKind = 'daily' | 'weekly' | 'once';
  */
 export function periodKey(m: { period: PeriodKind; window: TimeWindow | null }, instantMs: number, tz: string): string {
   if (m.period === 'once') return 'once';
-  const date = m.window ? windowStartDate(m.window, instantMs, tz) : localParts(instantMs, tz).date;
+  return periodKeyAt(m, localParts(instantMs, tz));
+}
+
+/** periodKey for an instant already converted to local time. */
+export function periodKeyAt(m: { period: PeriodKind; window: TimeWindow | null }, local: LocalParts): string {
+  if (m.period === 'once') return 'once';
+  const date = m.window ? windowStartDateAt(m.window, local) : local.date;
   return m.period === 'weekly' ? isoWeekKey(date) : date;
+}
+
+/**
+ * localParts memoized per whole second, for one batch: a batch's receive stamps fall in a few
+ * seconds, and every (event, mission) pair asks for the same local time (docs/performance.md).
+ */
+export function localClock(tz: string): (instantMs: number) => LocalParts {
+  const memo = new Map<number, LocalParts>();
+  return (ms) => {
+    const sec = Math.floor(ms / 1000);
+    let l = memo.get(sec);
+    if (!l) memo.set(sec, (l = localParts(sec * 1000, tz)));
+    return l;
+  };
 }

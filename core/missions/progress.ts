@@ -1,10 +1,10 @@
-import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import type { Database } from '../../db/connection.js';
+import type { Database, Executor } from '../../db/connection.js';
 import type { Audience, Mission } from './catalog.js';
 import { isGated, isLiveFor } from './catalog.js';
 import type { FlagState } from '../platform/config.js';
-import { isWithinWindow, periodKey } from '../domain/window.js';
+import { isWithinWindow, isWithinWindowAt, localClock, periodKey, periodKeyAt } from '../domain/window.js';
+import type { LocalParts } from '../domain/time.js';
 import { payRewards, type PayItem } from './ledger.js';
 import type { Metrics } from '../platform/metrics.js';
 import type { ExperimentTimeline } from './experiments.js';
@@ -25,12 +25,12 @@ export interface DecideContext {
 }
 
 /** The verdict for one (event, mission) pair: the rule behind every progress decision. */
-export function decide(m: Mission, e: Pick<GameEvent, 'userId' | 'receivedAt'>, ctx: DecideContext, period?: string): Verdict {
+export function decide(m: Mission, e: Pick<GameEvent, 'userId' | 'receivedAt'>, ctx: DecideContext, period?: string, local?: LocalParts): Verdict {
   if (!isLiveFor(m, ctx.flag, e.userId, ctx.audience)) return 'flag_off';
-  if (ctx.experiment && m.isGoldenHour && ctx.experiment.isHoldout(m, e.userId, period ?? periodKey(m, e.receivedAt, ctx.tz))) return 'holdout';
+  if (ctx.experiment && m.isGoldenHour && ctx.experiment.isHoldout(m, e.userId, period ?? (local ? periodKeyAt(m, local) : periodKey(m, e.receivedAt, ctx.tz)))) return 'holdout';
   if (m.window) {
     if (!ctx.clockHealthy) return 'clock_unhealthy';
-    if (!isWithinWindow(m.window, e.receivedAt, ctx.tz)) return 'outside_window';
+    if (!(local ? isWithinWindowAt(m.window, local) : isWithinWindow(m.window, e.receivedAt, ctx.tz))) return 'outside_window';
   }
   return 'counted';
 }
@@ -39,11 +39,11 @@ export function decide(m: Mission, e: Pick<GameEvent, 'userId' | 'receivedAt'>, 
  * The vault multiplier for a play (DESIGN.md §3, Vault): taken from the golden-hour missions'
  * own windows, so the 2× and the mission can never drift apart.
  */
-export function vaultMultiplier(e: Pick<GameEvent, 'userId' | 'receivedAt'>, ctx: DecideContext): { multiplier: number; missionId: number | null } {
+export function vaultMultiplier(e: Pick<GameEvent, 'userId' | 'receivedAt'>, ctx: DecideContext, local?: LocalParts): { multiplier: number; missionId: number | null } {
   let best = { multiplier: 1, missionId: null as number | null };
   for (const m of ctx.missions) {
     if (!m.active || !m.isGoldenHour || m.vaultAccrualMultiplier <= best.multiplier) continue;
-    if (decide(m, e, ctx) === 'counted') best = { multiplier: m.vaultAccrualMultiplier, missionId: m.id };
+    if (decide(m, e, ctx, undefined, local) === 'counted') best = { multiplier: m.vaultAccrualMultiplier, missionId: m.id };
   }
   return best;
 }
@@ -59,8 +59,82 @@ export interface ApplyResult {
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
- * Applies a batch of events in one transaction with a fixed number of statements, whatever the
- * batch size (the peak-time hot path). Idempotent: replaying any part of a batch changes nothing,
+ * The ingest statement: evidence, dedupe, activity, progress, vault points and their balance, in
+ * one round trip. Typed arrays through `unnest` (no JSON to build or parse), prepared once per
+ * connection. Rows are sorted by user everywhere, so batches applied concurrently take their row
+ * locks in the same order and wait for each other instead of deadlocking (docs/performance.md).
+ */
+const APPLY_SQL = `with
+  ins_actions as (
+    insert into actions as a (user_id, type, action_id, amount, received_at)
+    select * from unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::timestamptz[])
+    on conflict (user_id, type, action_id) do update set replays = a.replays + 1
+    returning (xmax = 0) as fresh
+  ),
+  ins_users as (
+    insert into users as u (id, last_active_at)
+    select * from unnest($6::bigint[], $7::timestamptz[])
+    on conflict (id) do update set last_active_at = excluded.last_active_at
+    where u.last_active_at is null or u.last_active_at < excluded.last_active_at - interval '1 minute'
+    returning 1
+  ),
+  ins_minutes as (
+    insert into activity_minutes (minute, user_id)
+    select x.m, x.u from unnest($6::bigint[], $8::timestamptz[]) as x(u, m)
+    on conflict do nothing
+    returning 1
+  ),
+  ins_ma as (
+    insert into mission_actions (user_id, mission_id, action_id, period_key, verdict, received_at)
+    select * from unnest($9::bigint[], $10::int[], $11::text[], $12::text[], $13::text[], $14::timestamptz[])
+    on conflict do nothing
+    returning user_id, mission_id, period_key, verdict, received_at
+  ),
+  counted as (
+    select c.user_id, c.mission_id, c.period_key, least(c.n, t.target) as n, c.n >= t.target as done, c.last
+    from (select user_id, mission_id, period_key, count(*)::int as n, max(received_at) as last
+          from ins_ma where verdict = 'counted' group by 1, 2, 3) c
+    join unnest($15::int[], $16::int[]) as t(mission_id, target) on t.mission_id = c.mission_id
+    order by 1, 2, 3
+  ),
+  prog as (
+    insert into user_mission_progress as p (user_id, mission_id, period_key, progress, status, completed_at, updated_at)
+    select user_id, mission_id, period_key, n, case when done then 'completed' else 'active' end, case when done then last end, $17::timestamptz
+    from counted
+    on conflict (user_id, mission_id, period_key) do update set
+      progress = least(p.progress + excluded.progress, (select target_value from missions where id = excluded.mission_id)),
+      status = case when p.status = 'active' and p.progress + excluded.progress >= (select target_value from missions where id = excluded.mission_id)
+                    then 'completed' else p.status end,
+      completed_at = case when p.status = 'active' and p.progress + excluded.progress >= (select target_value from missions where id = excluded.mission_id)
+                    then coalesce(excluded.completed_at, $17::timestamptz) else p.completed_at end,
+      updated_at = excluded.updated_at
+    returning user_id, mission_id, period_key, status
+  ),
+  ins_vault as (
+    insert into vault_earn_events (user_id, action_id, base_points, multiplier, points, golden_hour, mission_id, received_at)
+    select * from unnest($18::bigint[], $19::text[], $20::int[], $21::numeric[], $22::int[], $23::boolean[], $24::int[], $25::timestamptz[])
+    on conflict (user_id, action_id) do nothing
+    returning user_id, points
+  ),
+  bal as (
+    insert into balances as b (user_id, vault_points, updated_at)
+    select user_id, sum(points), $17::timestamptz from ins_vault group by user_id order by user_id
+    on conflict (user_id) do update set vault_points = b.vault_points + excluded.vault_points, updated_at = excluded.updated_at
+    returning 1
+  )
+  select 'p' as k, user_id, mission_id, period_key, null::text as verdict, null::timestamptz as received_at, 0 as n from prog where status = 'completed'
+  union all select 'v', 0, null, null, verdict, null, count(*)::int from ins_ma group by verdict
+  union all (select 'r', user_id, mission_id, period_key, verdict, received_at, 0 from ins_ma where verdict <> 'counted' limit $26)
+  union all select 'dup', 0, null, null, null, null, count(*)::int from ins_actions where not fresh
+  union all select 'x', 0, null, null, null, null, (select count(*) from ins_users)::int + (select count(*) from ins_minutes)::int + (select count(*) from bal)::int`;
+
+/** Rejections returned by the statement for the sampled decision log (at most 50 are logged). */
+const REJECTIONS_RETURNED = 1000;
+
+/**
+ * Applies a batch of events with a fixed number of statements, whatever the batch size (the
+ * peak-time hot path): one statement, plus a transaction around it and the payment when an
+ * auto-claim mission can complete. Idempotent: replaying any part of a batch changes nothing,
  * because every insert is guarded by a unique key (DESIGN.md §3, Actions).
  */
 export async function applyEvents(
@@ -87,176 +161,142 @@ export async function applyEvents(
     byType.set(m.actionType, l);
   }
   const missionById = new Map(ctx.missions.map((m) => [m.id, m]));
+  const local = localClock(ctx.tz);
+  const iso = isoMemo();
 
-  const actionRows: { u: number; t: string; a: string; n: number | null; r: string }[] = [];
-  const maRows: { u: number; m: number; a: string; p: string; v: Verdict; r: string }[] = [];
-  const vaultRows: { u: number; a: string; b: number; x: number; pts: number; g: boolean; m: number | null; r: string }[] = [];
+  const A = { u: [] as number[], t: [] as string[], a: [] as string[], n: [] as (number | null)[], r: [] as string[] };
+  const M = { u: [] as number[], m: [] as number[], a: [] as string[], p: [] as string[], v: [] as Verdict[], r: [] as string[] };
+  const V = { u: [] as number[], a: [] as string[], b: [] as number[], x: [] as number[], pts: [] as number[], g: [] as boolean[], m: [] as (number | null)[], r: [] as string[] };
   const userLast = new Map<number, number>();
+  let autoPossible = false;
   for (const e of events) {
-    const r = new Date(e.receivedAt).toISOString();
-    actionRows.push({ u: e.userId, t: e.type, a: e.actionId, n: e.amount ?? null, r });
-    userLast.set(e.userId, Math.max(userLast.get(e.userId) ?? 0, e.receivedAt));
+    const r = iso(e.receivedAt);
+    const at = local(e.receivedAt);
+    A.u.push(e.userId);
+    A.t.push(e.type);
+    A.a.push(e.actionId);
+    A.n.push(e.amount ?? null);
+    A.r.push(r);
+    const prev = userLast.get(e.userId);
+    if (prev === undefined || e.receivedAt > prev) userLast.set(e.userId, e.receivedAt);
     for (const m of byType.get(e.type) ?? []) {
-      const p = periodKey(m, e.receivedAt, ctx.tz);
-      maRows.push({ u: e.userId, m: m.id, a: e.actionId, p, v: decide(m, e, ctx, p), r });
+      const p = periodKeyAt(m, at);
+      const v = decide(m, e, ctx, p, at);
+      M.u.push(e.userId);
+      M.m.push(m.id);
+      M.a.push(e.actionId);
+      M.p.push(p);
+      M.v.push(v);
+      M.r.push(r);
+      if (m.autoClaim && v === 'counted') autoPossible = true;
     }
     if (e.type === 'PLAY_GAME' && deps.vaultPointsPerPlay > 0) {
-      const { multiplier, missionId } = vaultMultiplier(e, ctx);
+      const { multiplier, missionId } = vaultMultiplier(e, ctx, at);
       const base = deps.vaultPointsPerPlay;
-      vaultRows.push({ u: e.userId, a: e.actionId, b: base, x: multiplier, pts: Math.round(base * multiplier), g: missionId !== null, m: missionId, r });
+      V.u.push(e.userId);
+      V.a.push(e.actionId);
+      V.b.push(base);
+      V.x.push(multiplier);
+      V.pts.push(Math.round(base * multiplier));
+      V.g.push(missionId !== null);
+      V.m.push(missionId);
+      V.r.push(r);
     }
   }
-  const users = [...userLast.entries()].sort((a, b) => a[0] - b[0]).map(([u, ms]) => ({ u, r: new Date(ms).toISOString(), min: new Date(Math.floor(ms / 60_000) * 60_000).toISOString() }));
+  const U = { u: [] as number[], r: [] as string[], min: [] as string[] };
+  for (const [u, ms] of [...userLast.entries()].sort((a, b) => a[0] - b[0])) {
+    U.u.push(u);
+    U.r.push(iso(ms));
+    U.min.push(iso(Math.floor(ms / 60_000) * 60_000));
+  }
+  const targets = { m: [] as number[], t: [] as number[] };
+  for (const m of missionById.values()) {
+    targets.m.push(m.id);
+    targets.t.push(m.target);
+  }
 
   // decision logs (issue #6): gathered in the transaction, written after it commits
   const sample = deps.logSample ?? REJECTION_LOG_SAMPLE;
   const rnd = deps.random ?? Math.random;
   const rejected: Record<string, unknown>[] = [];
   const autoClaims: Record<string, unknown>[] = [];
-  let decidedAt = '';
-  const result = await database.db.transaction(async (tx) => {
-    // 1. evidence + dedupe + activity + vault, one statement
-    const inserted = await database.query<{ k: string; user_id: string | number; mission_id: number | null; period_key: string | null; verdict: string | null; received_at: string | Date | null; points: number | null }>(
-      sql`with
-        ins_actions as (
-          insert into actions as a (user_id, type, action_id, amount, received_at)
-          select x.u, x.t, x.a, x.n, x.r from jsonb_to_recordset(${JSON.stringify(actionRows)}::jsonb) as x(u bigint, t text, a text, n bigint, r timestamptz)
-          on conflict (user_id, type, action_id) do update set replays = a.replays + 1
-          returning (xmax = 0) as fresh
-        ),
-        ins_users as (
-          insert into users as u (id, last_active_at)
-          select x.u, x.r from jsonb_to_recordset(${JSON.stringify(users)}::jsonb) as x(u bigint, r timestamptz, min timestamptz)
-          on conflict (id) do update set last_active_at = excluded.last_active_at
-          where u.last_active_at is null or u.last_active_at < excluded.last_active_at - interval '1 minute'
-          returning 1
-        ),
-        ins_minutes as (
-          insert into activity_minutes (minute, user_id)
-          select x.min, x.u from jsonb_to_recordset(${JSON.stringify(users)}::jsonb) as x(u bigint, r timestamptz, min timestamptz)
-          on conflict do nothing
-          returning 1
-        ),
-        ins_ma as (
-          insert into mission_actions (user_id, mission_id, action_id, period_key, verdict, received_at)
-          select x.u, x.m, x.a, x.p, x.v, x.r from jsonb_to_recordset(${JSON.stringify(maRows)}::jsonb) as x(u bigint, m int, a text, p text, v text, r timestamptz)
-          on conflict do nothing
-          returning user_id, mission_id, period_key, verdict, received_at
-        ),
-        ins_vault as (
-          insert into vault_earn_events (user_id, action_id, base_points, multiplier, points, golden_hour, mission_id, received_at)
-          select x.u, x.a, x.b, x.x, x.pts, x.g, x.m, x.r from jsonb_to_recordset(${JSON.stringify(vaultRows)}::jsonb) as x(u bigint, a text, b int, x numeric, pts int, g boolean, m int, r timestamptz)
-          on conflict (user_id, action_id) do nothing
-          returning user_id, points
-        )
-        select 'ma' as k, user_id, mission_id, period_key, verdict, received_at, null::int as points from ins_ma
-        union all select 'v', user_id, null, null, null, null, points from ins_vault
-        union all select 'dup', 0, null, null, null, null, count(*)::int from ins_actions where not fresh
-        union all select 'x', 0, null, null, null, null, (select count(*) from ins_users)::int + (select count(*) from ins_minutes)::int`,
-      tx,
-    );
+  const now = deps.now().toISOString();
+  const params = [A.u, A.t, A.a, A.n, A.r, U.u, U.r, U.min, M.u, M.m, M.a, M.p, M.v, M.r, targets.m, targets.t, now, V.u, V.a, V.b, V.x, V.pts, V.g, V.m, V.r, deps.log ? REJECTIONS_RETURNED : 0];
 
-    const counts = new Map<string, { u: number; m: number; p: string; n: number; last: number }>();
-    const vault = new Map<number, number>();
+  type Row = { k: string; user_id: string | number; mission_id: number | null; period_key: string | null; verdict: string | null; received_at: string | Date | null; n: number };
+  const step = async (exec?: Executor) => {
+    const rows = await database.raw<Row>(APPLY_SQL, params, exec);
     let duplicates = 0;
-    const verdictCounts: Record<string, number> = {};
-    for (const r of inserted) {
-      if (r.k === 'ma') {
-        verdictCounts[r.verdict!] = (verdictCounts[r.verdict!] ?? 0) + 1;
-        if (r.verdict !== 'counted') {
-          if (deps.log && rejected.length < REJECTION_LOG_MAX_PER_BATCH && rnd() < sample) {
-            rejected.push({ userId: Number(r.user_id), missionId: r.mission_id, periodKey: r.period_key, verdict: r.verdict, receivedAt: new Date(r.received_at as string).toISOString() });
-          }
-          continue;
-        }
-        const key = `${r.user_id}|${r.mission_id}|${r.period_key}`;
-        const ms = new Date(r.received_at as string).getTime();
-        const c = counts.get(key);
-        if (c) {
-          c.n++;
-          c.last = Math.max(c.last, ms);
-        } else counts.set(key, { u: Number(r.user_id), m: r.mission_id!, p: r.period_key!, n: 1, last: ms });
-      } else if (r.k === 'v') {
-        const u = Number(r.user_id);
-        vault.set(u, (vault.get(u) ?? 0) + Number(r.points));
-      } else if (r.k === 'dup') duplicates = Number(r.points);
-    }
-    const dupPairs = maRows.length - Object.values(verdictCounts).reduce((a, b) => a + b, 0);
-    if (deps.metrics) {
-      for (const [v, n] of Object.entries(verdictCounts)) deps.metrics.missionProgress.inc({ result: v }, n);
-      if (dupPairs > 0) deps.metrics.missionProgress.inc({ result: 'duplicate' }, dupPairs);
-    }
-
-    // 2. progress, capped at the target; completion stamped with the completing play's receive time
     let completed = 0;
-    const autoItems: PayItem[] = [];
-    if (counts.size) {
-      const rows = [...counts.values()]
-        .sort((a, b) => a.u - b.u || a.m - b.m || cmp(a.p, b.p))
-        .map((c) => {
-          const m = missionById.get(c.m)!;
-          return { u: c.u, m: c.m, p: c.p, n: Math.min(c.n, m.target), t: m.target, c: new Date(c.last).toISOString() };
-        });
-      const now = deps.now().toISOString();
-      const progressed = await database.query<{ user_id: string | number; mission_id: number; period_key: string; status: string }>(
-        sql`insert into user_mission_progress as p (user_id, mission_id, period_key, progress, status, completed_at, updated_at)
-            select x.u, x.m, x.p, x.n, case when x.n >= x.t then 'completed' else 'active' end,
-                   case when x.n >= x.t then x.c end, ${now}::timestamptz
-            from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(u bigint, m int, p text, n int, t int, c timestamptz)
-            on conflict (user_id, mission_id, period_key) do update set
-              progress = least(p.progress + excluded.progress, (select target_value from missions where id = excluded.mission_id)),
-              status = case when p.status = 'active' and p.progress + excluded.progress >= (select target_value from missions where id = excluded.mission_id)
-                            then 'completed' else p.status end,
-              completed_at = case when p.status = 'active' and p.progress + excluded.progress >= (select target_value from missions where id = excluded.mission_id)
-                            then coalesce(excluded.completed_at, ${now}::timestamptz) else p.completed_at end,
-              updated_at = excluded.updated_at
-            returning user_id, mission_id, period_key, status`,
-        tx,
-      );
-      const autoKeys: { u: number; m: number; p: string }[] = [];
-      for (const r of progressed) {
-        if (r.status !== 'completed') continue;
+    const verdictCounts: Record<string, number> = {};
+    const autoKeys: { u: number; m: number; p: string }[] = [];
+    for (const r of rows) {
+      if (r.k === 'p') {
         completed++;
-        const m = missionById.get(r.mission_id);
-        if (m?.autoClaim) autoKeys.push({ u: Number(r.user_id), m: r.mission_id, p: r.period_key });
-      }
-      // 3. auto_claim pays inside the same transaction that completes (DESIGN.md §3, Claim)
-      if (autoKeys.length) {
-        const claimed = await database.query<{ user_id: string | number; mission_id: number; period_key: string }>(
-          sql`update user_mission_progress as p set status = 'claimed', claimed_at = ${now}::timestamptz, claim_mode = 'auto'
-              from jsonb_to_recordset(${JSON.stringify(autoKeys)}::jsonb) as x(u bigint, m int, p text)
-              where p.user_id = x.u and p.mission_id = x.m and p.period_key = x.p and p.status = 'completed'
-              returning p.user_id, p.mission_id, p.period_key`,
-          tx,
-        );
-        for (const c of claimed) {
-          const m = missionById.get(c.mission_id)!;
-          const rewards = ctx.experiment?.rewardsFor(m, Number(c.user_id), c.period_key) ?? m.rewards;
-          autoItems.push({ userId: Number(c.user_id), missionId: c.mission_id, periodKey: c.period_key, rewards });
-          if (deps.log) autoClaims.push({ userId: Number(c.user_id), missionId: c.mission_id, periodKey: c.period_key, verdict: 'auto_claimed', claimedAt: now });
+        if (missionById.get(r.mission_id!)?.autoClaim) autoKeys.push({ u: Number(r.user_id), m: r.mission_id!, p: r.period_key! });
+      } else if (r.k === 'v') verdictCounts[r.verdict!] = Number(r.n);
+      else if (r.k === 'r') {
+        if (deps.log && rejected.length < REJECTION_LOG_MAX_PER_BATCH && rnd() < sample) {
+          rejected.push({ userId: Number(r.user_id), missionId: r.mission_id, periodKey: r.period_key, verdict: r.verdict, receivedAt: new Date(r.received_at!).toISOString() });
         }
+      } else if (r.k === 'dup') duplicates = Number(r.n);
+    }
+    return { duplicates, completed, verdictCounts, autoKeys };
+  };
+
+  const finish = async (exec?: Executor) => {
+    const r = await step(exec);
+    const autoItems: PayItem[] = [];
+    // auto_claim pays inside the same transaction that completes (DESIGN.md §3, Claim)
+    if (exec && r.autoKeys.length) {
+      r.autoKeys.sort((a, b) => a.u - b.u || a.m - b.m || cmp(a.p, b.p));
+      const claimed = await database.raw<{ user_id: string | number; mission_id: number; period_key: string }>(
+        `update user_mission_progress as p set status = 'claimed', claimed_at = $4::timestamptz, claim_mode = 'auto'
+         from unnest($1::bigint[], $2::int[], $3::text[]) as x(u, m, p)
+         where p.user_id = x.u and p.mission_id = x.m and p.period_key = x.p and p.status = 'completed'
+         returning p.user_id, p.mission_id, p.period_key`,
+        [r.autoKeys.map((k) => k.u), r.autoKeys.map((k) => k.m), r.autoKeys.map((k) => k.p), now],
+        exec,
+      );
+      for (const c of claimed) {
+        const m = missionById.get(c.mission_id)!;
+        const rewards = ctx.experiment?.rewardsFor(m, Number(c.user_id), c.period_key) ?? m.rewards;
+        autoItems.push({ userId: Number(c.user_id), missionId: c.mission_id, periodKey: c.period_key, rewards });
+        if (deps.log) autoClaims.push({ userId: Number(c.user_id), missionId: c.mission_id, periodKey: c.period_key, verdict: 'auto_claimed', claimedAt: now });
       }
+      if (autoItems.length) await payRewards(database, exec, autoItems, 'auto_claim', new Date(now));
     }
-    // 4. balances: auto-claim rewards and vault points in one upsert
-    if (autoItems.length || vault.size) {
-      await payRewards(database, tx, autoItems, 'auto_claim', deps.now(), { vaultPoints: vault });
-      if (deps.metrics && autoItems.length) deps.metrics.missionClaim.inc({ result: 'auto' }, autoItems.length);
-    }
-    let countedTotal = 0;
-    for (const c of counts.values()) countedTotal += c.n;
-    decidedAt = deps.now().toISOString();
-    return {
-      events: events.length,
-      duplicates: duplicates + (batch.length - events.length),
-      counted: countedTotal,
-      completed,
-      autoClaimed: autoItems.length,
-      verdicts: verdictCounts,
-    };
-  });
-  const { verdicts, ...out } = result;
-  if (deps.log) logDecisions(deps.log, batch, out, verdicts, decidedAt, rejected, autoClaims);
-  return out;
+    return { ...r, autoClaimed: autoItems.length };
+  };
+
+  // no auto-claim mission can complete in this batch: the one statement is its own transaction
+  const out = autoPossible ? await database.db.transaction((tx) => finish(tx)) : await finish();
+  const dupPairs = M.u.length - Object.values(out.verdictCounts).reduce((a, b) => a + b, 0);
+  if (deps.metrics) {
+    for (const [v, n] of Object.entries(out.verdictCounts)) deps.metrics.missionProgress.inc({ result: v }, n);
+    if (dupPairs > 0) deps.metrics.missionProgress.inc({ result: 'duplicate' }, dupPairs);
+    if (out.autoClaimed) deps.metrics.missionClaim.inc({ result: 'auto' }, out.autoClaimed);
+  }
+  const result: ApplyResult = {
+    events: events.length,
+    duplicates: out.duplicates + (batch.length - events.length),
+    counted: out.verdictCounts.counted ?? 0,
+    completed: out.completed,
+    autoClaimed: out.autoClaimed,
+  };
+  const decidedAt = deps.now().toISOString();
+  if (deps.log) logDecisions(deps.log, batch, result, out.verdictCounts, decidedAt, rejected, autoClaims);
+  return result;
+}
+
+/** Date → ISO string, memoized per millisecond for one batch (stamps repeat across a batch). */
+function isoMemo(): (ms: number) => string {
+  const memo = new Map<number, string>();
+  return (ms) => {
+    let s = memo.get(ms);
+    if (s === undefined) memo.set(ms, (s = new Date(ms).toISOString()));
+    return s;
+  };
 }
 
 /** Share of rejected (event, mission) decisions logged one by one (plan §11: 10%), capped per batch. */
