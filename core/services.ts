@@ -57,7 +57,7 @@ export async function createServices(o: ServicesOptions) {
   activity.start();
 
   const queue: EventQueue = config.redisUrl
-    ? new RedisStreamQueue({ redisUrl: config.redisUrl, prefix: stores.prefix, batchSize: config.consumerBatch, log, claimIdleMs: o.queueClaimIdleMs ?? config.queueClaimIdleMs })
+    ? new RedisStreamQueue({ redisUrl: config.redisUrl, prefix: stores.prefix, batchSize: config.consumerBatch, inFlight: config.consumerInFlight, log, claimIdleMs: o.queueClaimIdleMs ?? config.queueClaimIdleMs })
     : new MemoryEventQueue(config.consumerBatch, log);
 
   const decideContext = async () => ({

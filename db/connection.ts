@@ -51,6 +51,15 @@ interface DriverSession {
   session: { client: { unsafe?(text: string, params: unknown[], o: { prepare: boolean }): Promise<unknown>; query?(text: string, params: unknown[]): Promise<{ rows: unknown[] }> } };
 }
 
+/**
+ * A timestamptz[] or numeric[] parameter for `raw()`, as Postgres' array text. drizzle makes
+ * postgres-js pass those two types through untouched (its own date and numeric handling), so a
+ * JS array would not be serialized. Only for numbers and ISO timestamps: no quoting needed.
+ */
+export function pgArray(values: readonly (string | number | null)[]): string {
+  return `{${values.map((v) => (v === null ? 'NULL' : String(v))).join(',')}}`;
+}
+
 export interface OpenOptions {
   databaseUrl?: string;
   /** directory for PGlite; 'memory://' for an in-memory database */

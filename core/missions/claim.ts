@@ -1,4 +1,3 @@
-import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/connection.js';
 import { DomainError } from '../domain/errors.js';
 import type { Audience, Mission, MissionCatalog, Rewards } from './catalog.js';
@@ -7,7 +6,7 @@ import type { FlagService } from './flags.js';
 import type { ClockHealth } from '../domain/clockHealth.js';
 import type { Clock } from '../platform/clock.js';
 import { isWithinWindow, periodKey } from '../domain/window.js';
-import { payRewards, type BalanceRow } from './ledger.js';
+import { claimAndPay, type BalanceRow } from './ledger.js';
 import type { ExperimentTimeline } from './experiments.js';
 
 export interface ClaimDeps {
@@ -64,29 +63,13 @@ export async function claimMission(deps: ClaimDeps, userId: number, missionId: n
   }
   const period = periodKey(m, nowMs, deps.tz);
   const at = new Date(nowMs);
-  const { database } = deps;
-  return database.db.transaction(async (tx) => {
-    const moved = await database.query<{ user_id: string }>(
-      sql`update user_mission_progress set status = 'claimed', claimed_at = ${at.toISOString()}::timestamptz, claim_mode = 'manual', updated_at = ${at.toISOString()}::timestamptz
-          where user_id = ${userId} and mission_id = ${m.id} and period_key = ${period} and status = 'completed'
-          returning user_id`,
-      tx,
-    );
-    if (moved.length === 0) {
-      const cur = await database.query<{ status: string }>(
-        sql`select status from user_mission_progress where user_id = ${userId} and mission_id = ${m.id} and period_key = ${period}`,
-        tx,
-      );
-      if (cur[0]?.status === 'claimed') throw new DomainError('ALREADY_CLAIMED', 'reward already claimed for this period');
-      throw new DomainError('NOT_COMPLETED', 'mission not completed yet');
-    }
-    const balances = await payRewards(database, tx, [{ userId, missionId: m.id, periodKey: period, rewards: m.rewards }], 'claim', at);
-    return {
-      missionId: m.id,
-      periodKey: period,
-      rewards: m.rewards,
-      balances: balances.get(userId)!,
-      claimedAt: at.toISOString(),
-    };
-  });
+  // one statement: its own transaction, one round trip (docs/performance.md, claim)
+  const r = await claimAndPay(deps.database, { userId, missionId: m.id, periodKey: period, rewards: m.rewards }, at);
+  if (!r.moved) {
+    // 'completed' in the statement's snapshot but not moved: a concurrent claim took the row
+    // while this one waited for its lock (completed only ever moves to claimed)
+    if (r.status === 'claimed' || r.status === 'completed') throw new DomainError('ALREADY_CLAIMED', 'reward already claimed for this period');
+    throw new DomainError('NOT_COMPLETED', 'mission not completed yet');
+  }
+  return { missionId: m.id, periodKey: period, rewards: m.rewards, balances: r.balances!, claimedAt: at.toISOString() };
 }

@@ -99,6 +99,62 @@ export async function payRewards(
   return map;
 }
 
+/**
+ * One manual claim as one statement (the claim hot path, docs/performance.md): completed →
+ * claimed, the ledger rows and the balance move together or not at all, the same rule as
+ * payRewards (a ledger row that exists is skipped and not added again). `moved` false means the
+ * row was not completed; `status` is then what it was (claimed, active, or null for no row).
+ */
+export async function claimAndPay(
+  database: Database,
+  item: PayItem,
+  at: Date,
+): Promise<{ moved: boolean; status: string | null; balances: BalanceRow | null }> {
+  const kinds: RewardKind[] = [];
+  const amounts: number[] = [];
+  for (const k of REWARD_KINDS) {
+    if (item.rewards[k] > 0) {
+      kinds.push(k);
+      amounts.push(item.rewards[k]);
+    }
+  }
+  const [r] = await database.raw<{ moved: string | number; status: string | null; diamonds: string | number | null; xp: string | number | null; tickets: string | number | null; vault_points: string | number | null }>(
+    `with moved as (
+       update user_mission_progress set status = 'claimed', claimed_at = $4::timestamptz, claim_mode = 'manual', updated_at = $4::timestamptz
+       where user_id = $1 and mission_id = $2 and period_key = $3 and status = 'completed'
+       returning user_id
+     ),
+     led as (
+       insert into reward_ledger (user_id, mission_id, period_key, kind, amount, source, created_at)
+       select $1, $2, $3, k.kind, k.amount, 'claim', $4::timestamptz from moved, unnest($5::text[], $6::bigint[]) as k(kind, amount)
+       on conflict (user_id, mission_id, period_key, kind) do nothing
+       returning kind, amount
+     ),
+     bal as (
+       insert into balances as b (user_id, diamonds, xp, tickets, vault_points, updated_at)
+       select moved.user_id,
+              (select coalesce(sum(amount) filter (where kind = 'diamonds'), 0) from led),
+              (select coalesce(sum(amount) filter (where kind = 'xp'), 0) from led),
+              (select coalesce(sum(amount) filter (where kind = 'tickets'), 0) from led),
+              0, $4::timestamptz
+       from moved
+       on conflict (user_id) do update set
+         diamonds = b.diamonds + excluded.diamonds, xp = b.xp + excluded.xp, tickets = b.tickets + excluded.tickets, updated_at = excluded.updated_at
+       returning diamonds, xp, tickets, vault_points
+     )
+     select (select count(*) from moved) as moved, bal.diamonds, bal.xp, bal.tickets, bal.vault_points,
+            (select status from user_mission_progress where user_id = $1 and mission_id = $2 and period_key = $3) as status
+     from (select 1) one left join bal on true`,
+    [item.userId, item.missionId, item.periodKey, at.toISOString(), kinds, amounts],
+  );
+  const moved = Number(r?.moved ?? 0) > 0;
+  return {
+    moved,
+    status: r?.status ?? null,
+    balances: moved ? { userId: item.userId, diamonds: Number(r!.diamonds), xp: Number(r!.xp), tickets: Number(r!.tickets), vaultPoints: Number(r!.vault_points) } : null,
+  };
+}
+
 export async function getBalance(database: Database, userId: number): Promise<BalanceRow> {
   const rows = await database.query<{ diamonds: string; xp: string; tickets: string; vault_points: string }>(
     sql`select diamonds, xp, tickets, vault_points from balances where user_id = ${userId}`,

@@ -1,4 +1,3 @@
-import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/connection.js';
 import type { Audience, Mission, MissionCatalog } from './catalog.js';
 import { isLiveFor } from './catalog.js';
@@ -56,10 +55,11 @@ export async function listMissionsFor(deps: ViewDeps, userId: number): Promise<{
     .filter(({ m, p }) => !experiment?.isHoldout(m, userId, p))
     .map(({ m, p }) => ({ m: experiment && m.isGoldenHour ? { ...m, rewards: experiment.rewardsFor(m, userId, p) } : m, p }));
   const periods = [...new Set(keys.map((k) => k.p))];
+  // the only per-request database work: this player's progress rows (missions and flag are cached)
   const rows = keys.length
-    ? await deps.database.query<{ mission_id: number; period_key: string; progress: number; status: string }>(
-        sql`select mission_id, period_key, progress, status from user_mission_progress
-            where user_id = ${userId} and period_key in (${sql.join(periods.map((p) => sql`${p}`), sql`, `)})`,
+    ? await deps.database.raw<{ mission_id: number; period_key: string; progress: number; status: string }>(
+        'select mission_id, period_key, progress, status from user_mission_progress where user_id = $1 and period_key = any($2::text[])',
+        [userId, periods],
       )
     : [];
   const byKey = new Map(rows.map((r) => [`${r.mission_id}|${r.period_key}`, r]));

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Database, Executor } from '../../db/connection.js';
+import { pgArray, type Database, type Executor } from '../../db/connection.js';
 import type { Audience, Mission } from './catalog.js';
 import { isGated, isLiveFor } from './catalog.js';
 import type { FlagState } from '../platform/config.js';
@@ -112,7 +112,9 @@ const APPLY_SQL = `with
   ),
   ins_vault as (
     insert into vault_earn_events (user_id, action_id, base_points, multiplier, points, golden_hour, mission_id, received_at)
-    select * from unnest($18::bigint[], $19::text[], $20::int[], $21::numeric[], $22::int[], $23::boolean[], $24::int[], $25::timestamptz[])
+    -- golden_hour is "a golden mission set the multiplier" (postgres-js cannot send boolean[])
+    select v.u, v.a, v.b, v.x, v.pts, v.m is not null, v.m, v.r
+    from unnest($18::bigint[], $19::text[], $20::int[], $21::numeric[], $22::int[], $23::int[], $24::timestamptz[]) as v(u, a, b, x, pts, m, r)
     on conflict (user_id, action_id) do nothing
     returning user_id, points
   ),
@@ -124,7 +126,7 @@ const APPLY_SQL = `with
   )
   select 'p' as k, user_id, mission_id, period_key, null::text as verdict, null::timestamptz as received_at, 0 as n from prog where status = 'completed'
   union all select 'v', 0, null, null, verdict, null, count(*)::int from ins_ma group by verdict
-  union all (select 'r', user_id, mission_id, period_key, verdict, received_at, 0 from ins_ma where verdict <> 'counted' limit $26)
+  union all (select 'r', user_id, mission_id, period_key, verdict, received_at, 0 from ins_ma where verdict <> 'counted' limit $25)
   union all select 'dup', 0, null, null, null, null, count(*)::int from ins_actions where not fresh
   union all select 'x', 0, null, null, null, null, (select count(*) from ins_users)::int + (select count(*) from ins_minutes)::int + (select count(*) from bal)::int`;
 
@@ -166,7 +168,7 @@ export async function applyEvents(
 
   const A = { u: [] as number[], t: [] as string[], a: [] as string[], n: [] as (number | null)[], r: [] as string[] };
   const M = { u: [] as number[], m: [] as number[], a: [] as string[], p: [] as string[], v: [] as Verdict[], r: [] as string[] };
-  const V = { u: [] as number[], a: [] as string[], b: [] as number[], x: [] as number[], pts: [] as number[], g: [] as boolean[], m: [] as (number | null)[], r: [] as string[] };
+  const V = { u: [] as number[], a: [] as string[], b: [] as number[], x: [] as number[], pts: [] as number[], m: [] as (number | null)[], r: [] as string[] };
   const userLast = new Map<number, number>();
   let autoPossible = false;
   for (const e of events) {
@@ -198,7 +200,6 @@ export async function applyEvents(
       V.b.push(base);
       V.x.push(multiplier);
       V.pts.push(Math.round(base * multiplier));
-      V.g.push(missionId !== null);
       V.m.push(missionId);
       V.r.push(r);
     }
@@ -221,7 +222,7 @@ export async function applyEvents(
   const rejected: Record<string, unknown>[] = [];
   const autoClaims: Record<string, unknown>[] = [];
   const now = deps.now().toISOString();
-  const params = [A.u, A.t, A.a, A.n, A.r, U.u, U.r, U.min, M.u, M.m, M.a, M.p, M.v, M.r, targets.m, targets.t, now, V.u, V.a, V.b, V.x, V.pts, V.g, V.m, V.r, deps.log ? REJECTIONS_RETURNED : 0];
+  const params = [A.u, A.t, A.a, A.n, pgArray(A.r), U.u, pgArray(U.r), pgArray(U.min), M.u, M.m, M.a, M.p, M.v, pgArray(M.r), targets.m, targets.t, now, V.u, V.a, V.b, pgArray(V.x), V.pts, V.m, pgArray(V.r), deps.log ? REJECTIONS_RETURNED : 0];
 
   type Row = { k: string; user_id: string | number; mission_id: number | null; period_key: string | null; verdict: string | null; received_at: string | Date | null; n: number };
   const step = async (exec?: Executor) => {

@@ -149,6 +149,8 @@ const schema = z
     ACTIVE_DAYS: int(3, 1, 60),
     BODY_LIMIT_BYTES: int(1_048_576, 1024, 50 * 1_048_576),
     CONSUMER_BATCH: int(2000, 1, 50_000),
+    // Redis Streams consumer: batches applied at once (docs/performance.md)
+    CONSUMER_IN_FLIGHT: int(2, 1, 8),
     PG_POOL_SIZE: int(16, 1, 500),
     REMINDER_MINUTES_BEFORE_END: int(30, 0, 1440),
     // a crashed worker's unacknowledged queue entries are taken over after this idle time (XAUTOCLAIM)
@@ -209,6 +211,7 @@ function toConfig(e: z.output<typeof schema>) {
     activeDays: e.ACTIVE_DAYS,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     consumerBatch: e.CONSUMER_BATCH,
+    consumerInFlight: e.CONSUMER_IN_FLIGHT,
     pgPoolSize: e.PG_POOL_SIZE,
     reminderMinutesBeforeEnd: e.REMINDER_MINUTES_BEFORE_END,
     queueClaimIdleMs: e.QUEUE_CLAIM_IDLE_MS,

@@ -122,6 +122,12 @@ export interface RedisQueueOptions {
   claimIdleMs?: number;
   consumerName?: string;
   blockMs?: number;
+  /**
+   * Batches applied at once (CONSUMER_IN_FLIGHT). One batch at a time leaves a core idle while
+   * Postgres commits; 2–4 let it use both. Safe because every write is keyed and each batch
+   * takes its row locks in user order (core/missions/progress.ts).
+   */
+  inFlight?: number;
 }
 
 export class RedisStreamQueue implements EventQueue {
@@ -192,10 +198,37 @@ export class RedisStreamQueue implements EventQueue {
     const r = this.reader!;
     const claimIdle = this.o.claimIdleMs ?? 30_000;
     const perRead = Math.max(1, Math.ceil(this.o.batchSize / 100));
+    const maxInFlight = Math.max(1, this.o.inFlight ?? 1);
+    // entries being applied right now: XAUTOCLAIM must not hand them to us a second time
+    const busy = new Set<string>();
+    const inFlight = new Set<Promise<void>>();
     let lastClaim = 0;
     let backoff = 100;
+    let failed = false;
+    const apply = async (ids: string[], events: GameEvent[]) => {
+      try {
+        if (events.length) await handler(events);
+        // acknowledged on the producer connection: the reader may be blocked in XREADGROUP
+        await this.producer.multi().xack(this.stream, this.group, ...ids).xdel(this.stream, ...ids).exec();
+      } catch (err) {
+        // left pending: XAUTOCLAIM hands the entries out again once they are idle
+        if (this.running) this.o.log.error({ err }, 'stream batch failed; its entries will be reclaimed');
+        failed = true;
+      } finally {
+        for (const id of ids) busy.delete(id);
+      }
+    };
     while (this.running) {
       try {
+        if (inFlight.size >= maxInFlight) {
+          await Promise.race(inFlight);
+          continue;
+        }
+        if (failed) {
+          failed = false;
+          await sleep(backoff);
+          backoff = Math.min(backoff * 2, 5000);
+        }
         if (r.status !== 'ready') {
           await sleep(200);
           continue;
@@ -205,7 +238,7 @@ export class RedisStreamQueue implements EventQueue {
         if (performance.now() - lastClaim > Math.min(claimIdle, 5000)) {
           lastClaim = performance.now();
           const res = (await r.xautoclaim(this.stream, this.group, this.consumer, claimIdle, '0-0', 'COUNT', perRead)) as [string, [string, string[]][], string[]];
-          entries = (res[1] ?? []).filter((e) => e && e[1]);
+          entries = (res[1] ?? []).filter((e) => e && e[1] && !busy.has(e[0]));
           // entries deleted while pending come back as ids only: acknowledge them away
           if (res[2]?.length) await r.xack(this.stream, this.group, ...res[2]);
         }
@@ -217,9 +250,10 @@ export class RedisStreamQueue implements EventQueue {
         }
         if (entries.length === 0) continue;
         const { ids, events } = this.parse(entries);
-        if (events.length) await handler(events);
-        await r.multi().xack(this.stream, this.group, ...ids).xdel(this.stream, ...ids).exec();
-        backoff = 100;
+        for (const id of ids) busy.add(id);
+        const p = apply(ids, events).finally(() => inFlight.delete(p));
+        inFlight.add(p);
+        if (!failed) backoff = 100;
       } catch (err) {
         if (!this.running) break;
         if (String(err).includes('NOGROUP')) this.groupReady = false;
@@ -228,6 +262,7 @@ export class RedisStreamQueue implements EventQueue {
         backoff = Math.min(backoff * 2, 5000);
       }
     }
+    await Promise.allSettled([...inFlight]);
   }
 
   async pending() {
