@@ -1,5 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../../db/connection.js';
+import { holdoutSql, type HoldoutExclusion } from '../missions/experiments.js';
 
 /**
  * Who hears a broadcast (DESIGN.md §3, Notifications; plan §12.2 "최근 3일 접속 유저"):
@@ -10,11 +11,13 @@ import type { Database } from '../../db/connection.js';
  *   reaches the likeliest players earliest.
  * - `reminder`: players who started the golden mission in this period but have not finished it.
  * - `ids`: a fixed list (the /broadcast_test segment), whether or not they are in `users` yet.
+ * `holdout`: the golden-hour experiment's holdout, who get no announcement or reminder
+ * (docs/operations.md, Experiments).
  */
 export type Segment =
-  | { type: 'active'; since: Date; onlyIds?: readonly number[] | null }
-  | { type: 'reminder'; missionId: number; periodKey: string; target: number }
-  | { type: 'ids'; ids: readonly number[] };
+  | { type: 'active'; since: Date; onlyIds?: readonly number[] | null; holdout?: HoldoutExclusion | null }
+  | { type: 'reminder'; missionId: number; periodKey: string; target: number; holdout?: HoldoutExclusion | null }
+  | { type: 'ids'; ids: readonly number[]; holdout?: HoldoutExclusion | null };
 
 export interface Recipient {
   id: number;
@@ -40,6 +43,11 @@ const notDelivered = (kind: string, day: string) =>
   sql`u.id not in (select d.user_id from notification_deliveries d where d.kind = ${kind} and d.day = ${day}::date)`;
 
 function where(seg: Segment, kind: string, day: string): SQL {
+  const base = whereBase(seg, kind, day);
+  return seg.holdout ? sql`${base} and not ${holdoutSql(sql`u.id`, seg.holdout)}` : base;
+}
+
+function whereBase(seg: Segment, kind: string, day: string): SQL {
   switch (seg.type) {
     case 'active': {
       const only = seg.onlyIds ? sql` and u.id in (select (jsonb_array_elements_text(${JSON.stringify(seg.onlyIds)}::jsonb))::bigint)` : sql``;

@@ -1,4 +1,4 @@
-import { asc, eq } from 'drizzle-orm';
+import { asc, eq, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../../db/connection.js';
 import { experimentConfigs } from '../../db/schema.js';
 import type { Clock } from '../platform/clock.js';
@@ -53,6 +53,12 @@ export class ExperimentTimeline {
     return v ? assignArm(userId, v.experimentId, v) : null;
   }
 
+  /** Who is held out from the golden mission in a period, for a SQL audience filter (holdoutSql). */
+  holdoutOf(m: Pick<Mission, 'isGoldenHour'>, period: string): HoldoutExclusion | null {
+    const v = m.isGoldenHour ? this.version(period) : null;
+    return v && v.holdoutPct > 0 ? { experimentId: v.experimentId, holdoutPct: v.holdoutPct } : null;
+  }
+
   isHoldout(m: Pick<Mission, 'isGoldenHour'>, userId: number, period: string): boolean {
     return this.armOf(m, userId, period) === HOLDOUT_ARM;
   }
@@ -66,6 +72,22 @@ export class ExperimentTimeline {
 }
 
 export const NO_EXPERIMENT = new ExperimentTimeline([]);
+
+export interface HoldoutExclusion {
+  experimentId: string;
+  holdoutPct: number;
+}
+
+/**
+ * "This user id is in the holdout" as SQL, for audiences selected in the database (announcement,
+ * reminder): the same bucket as assignmentBucket in core/domain/experiment.ts — the first 32 bits
+ * of sha256("<experimentId>:<userId>") — compared with the same double threshold, so the two agree
+ * exactly (experiments.test.ts checks them against each other).
+ */
+export function holdoutSql(userIdCol: SQL, h: HoldoutExclusion): SQL {
+  const threshold = (h.holdoutPct / 100) * 2 ** 32;
+  return sql`(('x' || left(encode(sha256(convert_to(${h.experimentId} || ':' || (${userIdCol})::text, 'UTF8')), 'hex'), 8))::bit(32)::bigint::float8 < ${threshold}::float8)`;
+}
 
 /**
  * The golden-hour experiment's stored versions (docs/operations.md, "Experiments"). Cached 1 s

@@ -4,6 +4,7 @@ import { sql } from 'drizzle-orm';
 import type { Config, FlagState } from '../platform/config.js';
 import type { ClockGuard } from './clockGuard.js';
 import type { Mission } from '../missions/catalog.js';
+import { NO_EXPERIMENT, type ExperimentTimeline } from '../missions/experiments.js';
 import {
   announcementMessage,
   announcementSegment,
@@ -58,6 +59,7 @@ export interface JobRun {
 
 export interface SchedulerServices extends BroadcastServices {
   flags: { goldenHour(): Promise<FlagState> };
+  experiments?: { timeline(): Promise<ExperimentTimeline> };
 }
 
 export interface SchedulerOptions {
@@ -254,13 +256,18 @@ export class Scheduler {
     if (!b) return done('skipped', { reason: 'no_bot_token' });
     const ctx = { tz: this.s.config.tz, webappUrl: this.s.config.webappUrl };
     const only = flag === 'dry_run' ? [...this.s.config.adminIds, ...this.s.config.testerIds] : null;
+    // the experiment's holdout hears nothing; a variant player reads their variant's rewards
+    const period = periodKey(m, j.opensAt, this.s.config.tz);
+    const exp = (await this.s.experiments?.timeline()) ?? NO_EXPERIMENT;
+    const holdout = exp.holdoutOf(m, period);
+    const theirs = (id: number) => ({ ...m, rewards: exp.rewardsFor(m, id, period) });
     let res: BroadcastResult;
     if (j.kind === 'announce') {
       res = await b.run({
         kind: 'announce',
         day: j.day,
-        segment: announcementSegment(this.s, j.opensAt, only),
-        render: (r) => announcementMessage(m, r.languageCode, ctx),
+        segment: { ...announcementSegment(this.s, j.opensAt, only), holdout },
+        render: (r) => announcementMessage(theirs(r.id), r.languageCode, ctx),
         deadlineMs: j.closesAt,
         signal: this.stopAll.signal,
       });
@@ -269,8 +276,8 @@ export class Scheduler {
       res = await b.run({
         kind: 'reminder',
         day: j.day,
-        segment: { type: 'reminder', missionId: m.id, periodKey: periodKey(m, j.opensAt, this.s.config.tz), target: m.target },
-        render: (r) => reminderMessage(m, r, minutesLeft, ctx),
+        segment: { type: 'reminder', missionId: m.id, periodKey: period, target: m.target, holdout },
+        render: (r) => reminderMessage(theirs(r.id), r, minutesLeft, ctx),
         deadlineMs: j.closesAt,
         signal: this.stopAll.signal,
       });
