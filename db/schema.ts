@@ -116,6 +116,8 @@ export const missionActions = pgTable(
     periodKey: text('period_key').notNull(),
     verdict: text('verdict').notNull(),
     receivedAt: ts('received_at').notNull(),
+    /** the golden-hour experiment arm the player was in for this period (holdout or a variant), null without one */
+    arm: text('arm'),
   },
   (t) => [
     primaryKey({ columns: [t.userId, t.missionId, t.actionId] }),

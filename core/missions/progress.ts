@@ -85,8 +85,8 @@ const APPLY_SQL = `with
     returning 1
   ),
   ins_ma as (
-    insert into mission_actions (user_id, mission_id, action_id, period_key, verdict, received_at)
-    select * from unnest($9::bigint[], $10::int[], $11::text[], $12::text[], $13::text[], $14::timestamptz[])
+    insert into mission_actions (user_id, mission_id, action_id, period_key, verdict, received_at, arm)
+    select * from unnest($9::bigint[], $10::int[], $11::text[], $12::text[], $13::text[], $14::timestamptz[], $26::text[])
     on conflict do nothing
     returning user_id, mission_id, period_key, verdict, received_at
   ),
@@ -167,7 +167,7 @@ export async function applyEvents(
   const iso = isoMemo();
 
   const A = { u: [] as number[], t: [] as string[], a: [] as string[], n: [] as (number | null)[], r: [] as string[] };
-  const M = { u: [] as number[], m: [] as number[], a: [] as string[], p: [] as string[], v: [] as Verdict[], r: [] as string[] };
+  const M = { u: [] as number[], m: [] as number[], a: [] as string[], p: [] as string[], v: [] as Verdict[], r: [] as string[], arm: [] as (string | null)[] };
   const V = { u: [] as number[], a: [] as string[], b: [] as number[], x: [] as number[], pts: [] as number[], m: [] as (number | null)[], r: [] as string[] };
   const userLast = new Map<number, number>();
   let autoPossible = false;
@@ -190,6 +190,7 @@ export async function applyEvents(
       M.p.push(p);
       M.v.push(v);
       M.r.push(r);
+      M.arm.push(ctx.experiment?.armOf(m, e.userId, p) ?? null);
       if (m.autoClaim && v === 'counted') autoPossible = true;
     }
     if (e.type === 'PLAY_GAME' && deps.vaultPointsPerPlay > 0) {
@@ -222,7 +223,7 @@ export async function applyEvents(
   const rejected: Record<string, unknown>[] = [];
   const autoClaims: Record<string, unknown>[] = [];
   const now = deps.now().toISOString();
-  const params = [A.u, A.t, A.a, A.n, pgArray(A.r), U.u, pgArray(U.r), pgArray(U.min), M.u, M.m, M.a, M.p, M.v, pgArray(M.r), targets.m, targets.t, now, V.u, V.a, V.b, pgArray(V.x), V.pts, V.m, pgArray(V.r), deps.log ? REJECTIONS_RETURNED : 0];
+  const params = [A.u, A.t, A.a, A.n, pgArray(A.r), U.u, pgArray(U.r), pgArray(U.min), M.u, M.m, M.a, M.p, M.v, pgArray(M.r), targets.m, targets.t, now, V.u, V.a, V.b, pgArray(V.x), V.pts, V.m, pgArray(V.r), deps.log ? REJECTIONS_RETURNED : 0, M.arm];
 
   type Row = { k: string; user_id: string | number; mission_id: number | null; period_key: string | null; verdict: string | null; received_at: string | Date | null; n: number };
   const step = async (exec?: Executor) => {

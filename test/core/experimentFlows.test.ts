@@ -56,6 +56,10 @@ describe('golden-hour experiment in the flows', () => {
     const ma = await h.s.database.query<{ mission_id: number; verdict: string }>(sql`select mission_id, verdict from mission_actions where user_id = ${HOLD} order by mission_id, action_id`);
     expect(ma.filter((r) => r.mission_id === golden).map((r) => r.verdict)).toEqual(['holdout', 'holdout', 'holdout']);
     expect(ma.filter((r) => r.mission_id === daily).map((r) => r.verdict)).toEqual(['counted', 'counted', 'counted']);
+    // the arm is recorded on each evidence row of the golden mission (none on the daily one)
+    const arms = await h.s.database.query<{ mission_id: number; arm: string | null }>(sql`select mission_id, arm from mission_actions where user_id in (${HOLD}, ${BASE}) order by user_id, mission_id`);
+    expect(new Set(arms.filter((r) => r.mission_id === golden).map((r) => r.arm))).toEqual(new Set(['holdout']));
+    expect(arms.filter((r) => r.mission_id === daily).every((r) => r.arm === null)).toBe(true);
     const prog = await h.s.database.query<{ mission_id: number; progress: number }>(sql`select mission_id, progress from user_mission_progress where user_id = ${HOLD}`);
     expect(prog).toEqual([{ mission_id: daily, progress: 3 }]);
     const vault = await h.s.database.query<{ multiplier: string | number; golden_hour: boolean }>(sql`select multiplier, golden_hour from vault_earn_events where user_id = ${HOLD}`);
@@ -63,6 +67,8 @@ describe('golden-hour experiment in the flows', () => {
     // a variant player's play in the same second gets the 2×
     await h.play(BASE, 1, 'base-v');
     const [bv] = await h.s.database.query<{ multiplier: string | number }>(sql`select multiplier from vault_earn_events where user_id = ${BASE}`);
+    const [ba] = await h.s.database.query<{ arm: string | null }>(sql`select arm from mission_actions where user_id = ${BASE} and mission_id = ${golden}`);
+    expect(ba!.arm).toBe('base');
     expect(Number(bv!.multiplier)).toBe(2);
   });
 

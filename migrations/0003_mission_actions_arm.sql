@@ -1,0 +1,1 @@
+ALTER TABLE "mission_actions" ADD COLUMN "arm" text;
