@@ -6,7 +6,7 @@ import { updateMission } from '../../core/missions/adminMissions.js';
 import { goldenCounts } from '../../core/missions/goldenStatus.js';
 import { estimateAnnouncement } from '../../core/delivery/broadcast.js';
 import { explainUser } from '../../core/missions/why.js';
-import { formatLocal, looksLikeDate } from '../../core/domain/time.js';
+import { formatLocal, looksLikeDate, zoneLabel } from '../../core/domain/time.js';
 import { parseTimeOfDay, validateWindow } from '../../core/domain/window.js';
 import type { BotContext } from '../context.js';
 import { isAdmin, refuse } from '../filters.js';
@@ -28,18 +28,18 @@ function clockText(t: Translate, ctx: BotContext): string {
 async function broadcastText(t: Translate, ctx: BotContext): Promise<string> {
   const e = await estimateAnnouncement(ctx.s).catch(() => null);
   if (!e) return '';
-  return `\n\n${t('golden.broadcast', { day: e.day, recipients: e.recipients, rate: e.ratePerS, finish: e.expectedFinishLocal, outlasts: e.outlastsWindow })}`;
+  return `\n\n${t('golden.broadcast', { day: e.day, recipients: e.recipients, rate: e.ratePerS, finish: e.expectedFinishLocal, zone: zoneLabel(ctx.s.config.tz), outlasts: e.outlastsWindow })}`;
 }
 
 /** Parses "/golden_time 21:30 22:30" into a validated window, or a localized reason. */
-export function parseGoldenTime(t: Translate, args: string): { ok: true; start: string; end: string } | { ok: false; message: string } {
+export function parseGoldenTime(t: Translate, args: string, zone: string): { ok: true; start: string; end: string } | { ok: false; message: string } {
   const parts = args.trim().split(/\s+/).filter(Boolean);
-  if (parts.length !== 2) return { ok: false, message: t('time.usage') };
+  if (parts.length !== 2) return { ok: false, message: t('time.usage', { zone }) };
   for (const p of parts) {
     try {
       parseTimeOfDay(p);
     } catch {
-      return { ok: false, message: `${t('time.badTime', { value: p.slice(0, 20) })}\n${t('time.usage')}` };
+      return { ok: false, message: `${t('time.badTime', { value: p.slice(0, 20) })}\n${t('time.usage', { zone })}` };
     }
   }
   try {
@@ -53,7 +53,7 @@ export function parseGoldenTime(t: Translate, args: string): { ok: true; start: 
 const confirmKeyboard = (t: Translate, data: string) => new InlineKeyboard().text(t('common.confirm'), data).text(t('common.cancel'), 'adm:cancel');
 
 /**
- * Admin control of the event (DESIGN.md §5): /golden status, flag changes and /golden_time with
+ * Admin control of the event (docs/bot.md): /golden status, flag changes and /golden_time with
  * an inline confirmation first, /audit and /why. Only ADMIN_IDS get through; everyone else is
  * refused and nothing changes. Every change is audited by the core function it calls.
  */
@@ -70,8 +70,9 @@ export const adminFeature: Feature = () => {
     await ctx.reply(
       t('golden.status', {
         flag: await s.flags.goldenHour(),
-        window: m.window ? `${hhmm(m.window.start)}–${hhmm(m.window.end)} KST` : t('golden.noWindow'),
+        window: `${hhmm(m.window.start)}–${hhmm(m.window.end)} ${zoneLabel(s.config.tz)}`,
         now: formatLocal(nowMs, s.config.tz),
+        zone: zoneLabel(s.config.tz),
         clock: clockText(t, ctx),
         period: c.periodKey,
         participants: c.participants,
@@ -99,14 +100,14 @@ export const adminFeature: Feature = () => {
 
   admin.command('golden_time', async (ctx) => {
     const { s, t } = ctx;
-    const parsed = parseGoldenTime(t, ctx.match);
+    const parsed = parseGoldenTime(t, ctx.match, zoneLabel(s.config.tz));
     if (!parsed.ok) return void (await ctx.reply(parsed.message));
     const m = await s.catalog.goldenMission();
     if (!m) return void (await ctx.reply(t('golden.noMission')));
-    const from = m.window ? `${hhmm(m.window.start)}–${hhmm(m.window.end)}` : t('golden.noWindow');
+    const from = `${hhmm(m.window.start)}–${hhmm(m.window.end)}`;
     const to = `${hhmm(parsed.start)}–${hhmm(parsed.end)}`;
     const data = `adm:time:${m.id}:${parsed.start.replace(/:/g, '')}:${parsed.end.replace(/:/g, '')}`;
-    await ctx.reply(t('time.confirm', { title: m.title, from, to }), { reply_markup: confirmKeyboard(t, data) });
+    await ctx.reply(t('time.confirm', { title: m.title, from, to, zone: zoneLabel(s.config.tz) }), { reply_markup: confirmKeyboard(t, data) });
   });
 
   admin.callbackQuery(/^adm:time:(\d{1,9}):(\d{6}):(\d{6})$/, async (ctx) => {
@@ -121,7 +122,7 @@ export const adminFeature: Feature = () => {
       return;
     }
     await ctx.answerCallbackQuery();
-    await ctx.editMessageText(ctx.t('time.done', { to: `${hhmm(start)}–${hhmm(end)}` }));
+    await ctx.editMessageText(ctx.t('time.done', { to: `${hhmm(start)}–${hhmm(end)}`, zone: zoneLabel(ctx.s.config.tz) }));
   });
 
   admin.callbackQuery('adm:cancel', async (ctx) => {
@@ -160,7 +161,8 @@ export const adminFeature: Feature = () => {
     const header = t('why.header', {
       userId,
       date: r.date,
-      window: m.window ? `${hhmm(m.window.start)}–${hhmm(m.window.end)}` : t('golden.noWindow'),
+      window: `${hhmm(m.window.start)}–${hhmm(m.window.end)}`,
+      zone: zoneLabel(tz),
       from: formatLocal(Date.parse(r.from), tz, 'MM-DD HH:mm'),
       to: formatLocal(Date.parse(r.to), tz, 'MM-DD HH:mm'),
     });

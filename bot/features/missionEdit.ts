@@ -6,6 +6,7 @@ import type { BotContext, BotExtras } from '../context.js';
 import { isAdmin, refuse } from '../filters.js';
 import { errorText } from '../errors.js';
 import { hhmm } from '../format.js';
+import { zoneLabel } from '../../core/domain/time.js';
 import type { MessageKey, Translate } from '../i18n.js';
 import { parseGoldenTime } from './admin.js';
 import { clearPendingPayout } from './payout.js';
@@ -41,7 +42,7 @@ const hintFor = (t: Translate, f: EditField) =>
   f === 'title' ? t('edit.hint.title') : f === 'target' ? t('edit.hint.target') : f === 'window' ? t('edit.hint.window') : f === 'autoClaim' ? t('edit.hint.autoClaim') : t('edit.hint.number');
 
 /** Turns the admin's answer into a validated patch (same zod rules as the API), or a reason. */
-export function answerToPatch(t: Translate, field: EditField, raw: string): { ok: true; patch: MissionPatch; shown: string } | { ok: false; reason: string } {
+export function answerToPatch(t: Translate, field: EditField, raw: string, zone: string): { ok: true; patch: MissionPatch; shown: string } | { ok: false; reason: string } {
   const text = raw.trim();
   let patch: Record<string, unknown>;
   switch (field) {
@@ -61,7 +62,7 @@ export function answerToPatch(t: Translate, field: EditField, raw: string): { ok
         patch = { startTime: null, endTime: null };
         break;
       }
-      const w = parseGoldenTime(t, text);
+      const w = parseGoldenTime(t, text, zone);
       if (!w.ok) return { ok: false, reason: w.message };
       patch = { startTime: w.start, endTime: w.end };
       break;
@@ -126,7 +127,7 @@ export const missionEditFeature: Feature = ({ s }) => {
     let result: Extract<ReturnType<typeof answerToPatch>, { ok: true }> | null = null;
     for (let i = 0; i < MAX_TRIES && !result; i++) {
       const answer = await conversation.waitFor('message:text', { otherwise: (c) => c.reply(hintFor(t, field)) });
-      const r = answerToPatch(t, field, answer.message.text);
+      const r = answerToPatch(t, field, answer.message.text, zoneLabel(s.config.tz));
       if (r.ok) result = r;
       else await answer.reply(t('edit.invalid', { reason: r.reason }));
     }

@@ -1,7 +1,7 @@
 import { Composer, GrammyError, InlineKeyboard } from 'grammy';
 import { isDomainError } from '../../core/domain/errors.js';
 import type { MissionView } from '../../core/missions/playerView.js';
-import { formatLocal } from '../../core/domain/time.js';
+import { formatLocal, zoneLabel } from '../../core/domain/time.js';
 import type { Services } from '../../core/services.js';
 import type { BotContext } from '../context.js';
 import type { Translate } from '../i18n.js';
@@ -21,12 +21,12 @@ export function formatDuration(t: Translate, ms: number): string {
   return t('duration.hm', { h: Math.floor(s / 3600), m: Math.floor((s % 3600) / 60) });
 }
 
-const hhmm = (hms: string) => hms.slice(0, 5);
+import { hhmm } from '../format.js';
 
 function missionBlock(t: Translate, m: MissionView, nowMs: number, tz: string): string {
   const lines = [m.title, progressBar(m.progress, m.target)];
   if (m.window) {
-    let w = t('missions.window', { start: hhmm(m.window.start), end: hhmm(m.window.end) });
+    let w = t('missions.window', { start: hhmm(m.window.start), end: hhmm(m.window.end), zone: zoneLabel(tz) });
     const opens = Date.parse(m.window.opensAt);
     const closes = Date.parse(m.window.closesAt);
     if (Number.isFinite(opens) && Number.isFinite(closes)) {
@@ -46,7 +46,7 @@ function missionBlock(t: Translate, m: MissionView, nowMs: number, tz: string): 
 export async function renderMissions(s: Services, t: Translate, userId: number): Promise<{ text: string; keyboard: InlineKeyboard }> {
   const { missions } = await s.listMissions(userId);
   const nowMs = s.clock.nowMs();
-  const header = t('missions.header', { now: formatLocal(nowMs, s.config.tz, 'MM-DD HH:mm') });
+  const header = t('missions.header', { now: formatLocal(nowMs, s.config.tz, 'MM-DD HH:mm'), zone: zoneLabel(s.config.tz) });
   const keyboard = new InlineKeyboard();
   for (const m of missions) {
     if (m.status === 'completed' && !m.autoClaim) keyboard.text(t('missions.claimButton', { title: m.title }), `claim:${m.id}`).row();

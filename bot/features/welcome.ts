@@ -2,11 +2,28 @@ import { Composer, InlineKeyboard } from 'grammy';
 import type { BotContext } from '../context.js';
 import type { Feature } from './index.js';
 import { GOLDEN_START_PARAM, webAppUrl } from '../webapp.js';
+import { hhmm } from '../format.js';
+import { zoneLabel } from '../../core/domain/time.js';
 
 /**
- * /start (DESIGN.md §5): welcome, a web_app button to the Mini App, and the chat's menu button.
+ * /start (docs/bot.md): welcome, a web_app button to the Mini App, and the chat's menu button.
  * `/start golden` (deep link) opens straight on the golden-hour card.
  */
+/** The welcome names the golden-hour mission's current window and rewards, read from the catalog. */
+async function welcomeText(ctx: BotContext, name: string): Promise<string> {
+  const m = await ctx.s.catalog.goldenMission();
+  if (!m) return ctx.t('start.welcomePlain', { name });
+  return ctx.t('start.welcome', {
+    name,
+    start: hhmm(m.window.start),
+    end: hhmm(m.window.end),
+    zone: zoneLabel(ctx.s.config.tz),
+    target: m.target,
+    rewards: ctx.t('rewards.list', m.rewards),
+    multiplier: m.vaultAccrualMultiplier,
+  });
+}
+
 export const welcomeFeature: Feature = ({ webappUrl }) => {
   const composer = new Composer<BotContext>();
   const privateChats = composer.chatType('private');
@@ -18,7 +35,7 @@ export const welcomeFeature: Feature = ({ webappUrl }) => {
       golden ? ctx.t('start.openGolden') : ctx.t('start.openApp'),
       webAppUrl(webappUrl, golden ? GOLDEN_START_PARAM : undefined),
     );
-    await ctx.reply(golden ? ctx.t('start.welcomeGolden', { name }) : ctx.t('start.welcome', { name }), { reply_markup: keyboard });
+    await ctx.reply(golden ? ctx.t('start.welcomeGolden', { name }) : await welcomeText(ctx, name), { reply_markup: keyboard });
     // cosmetic: a failure here is logged, never shown to the player
     await ctx.api
       .setChatMenuButton({ chat_id: ctx.chat.id, menu_button: { type: 'web_app', text: ctx.t('menu.button'), web_app: { url: webappUrl } } })

@@ -38,7 +38,12 @@ export const en: Messages = {
   'err.SERVICE_UNAVAILABLE': 'The service is briefly unavailable. Please try again shortly.',
 
   'start.welcome': (p) =>
-    `Welcome to Golden Hour, ${p.name}! 🔥\nEvery day 21:30–22:30 (KST), play 3 games to earn 100 diamonds, 500 season-pass XP and a ticket. Vault points accrue 2× during the hour!\n\nOpen the mission app below, or use /missions to see your progress.`,
+    `Welcome to Golden Hour, ${p.name}! 🔥\nEvery day ${p.start}–${p.end} (${p.zone}), play ${p.target} game${p.target === 1 ? '' : 's'} to earn ${p.rewards}.${p.multiplier > 1 ? ` Vault points accrue ${p.multiplier}× during the hour!` : ''}\n\nOpen the mission app below, or use /missions to see your progress.`,
+  'start.welcomePlain': (p) => `Welcome to Golden Hour, ${p.name}! 🔥\nOpen the mission app below, or use /missions to see your progress.`,
+  'rewards.list': (p) =>
+    [p.diamonds ? `${p.diamonds} diamond${p.diamonds === 1 ? '' : 's'}` : '', p.xp ? `${p.xp} season-pass XP` : '', p.tickets ? `${p.tickets} ticket${p.tickets === 1 ? '' : 's'}` : '']
+      .filter(Boolean)
+      .join(', ') || 'a reward',
   'start.welcomeGolden': (p) => `${p.name}, let's go straight to the Golden Hour mission! 🔥 Tap the button below.`,
   'start.openApp': '🎮 Open missions',
   'start.openGolden': '🔥 Open Golden Hour',
@@ -47,13 +52,13 @@ export const en: Messages = {
   'share.golden.open': '🔥 Open the Golden Hour mission',
   'menu.button': 'Missions',
 
-  'missions.header': (p) => `📋 Today's missions (server time ${p.now} KST)`,
+  'missions.header': (p) => `📋 Today's missions (server time ${p.now} ${p.zone})`,
   'missions.empty': 'No missions are running right now.',
   'missions.locked': '🔒 Locked',
   'missions.claimed': '✅ Claimed',
   'missions.completed': '🎁 Completed! Claim your reward',
   'missions.autoClaim': '(paid automatically)',
-  'missions.window': (p) => `⏰ ${p.start}–${p.end} KST`,
+  'missions.window': (p) => `⏰ ${p.start}–${p.end} ${p.zone}`,
   'missions.closesIn': (p) => `closes in ${p.left}`,
   'missions.opensIn': (p) => `opens at ${p.at} (in ${p.left})`,
   'missions.rewards': (p) => `Rewards: 💎${p.diamonds} · XP ${p.xp} · 🎟${p.tickets}`,
@@ -64,8 +69,8 @@ export const en: Messages = {
   'duration.s': (p) => `${p.s}s`,
 
   'golden.status': (p) =>
-    `🔥 Golden Hour status\nFlag: ${p.flag}\nWindow: ${p.window}\nServer time: ${p.now} KST\nClock guard: ${p.clock}\n\nToday (${p.period})\nParticipants: ${p.participants}\nCompletions: ${p.completions}\nClaims: ${p.claims} (manual ${p.claimsManual} · auto ${p.claimsAuto} · payout ${p.claimsPayout})`,
-  'golden.broadcast': (p) => `📣 Announcement (${p.day}): ${p.recipients} recipients · ${p.rate}/s · expected to finish ${p.finish} KST${p.outlasts ? ' ⚠️ after the window closes' : ''}`,
+    `🔥 Golden Hour status\nFlag: ${p.flag}\nWindow: ${p.window}\nServer time: ${p.now} ${p.zone}\nClock guard: ${p.clock}\n\nToday (${p.period})\nParticipants: ${p.participants}\nCompletions: ${p.completions}\nClaims: ${p.claims} (manual ${p.claimsManual} · auto ${p.claimsAuto} · payout ${p.claimsPayout})`,
+  'golden.broadcast': (p) => `📣 Announcement (${p.day}): ${p.recipients} recipients · ${p.rate}/s · expected to finish ${p.finish} ${p.zone}${p.outlasts ? ' ⚠️ after the window closes' : ''}`,
   'golden.noMission': 'There is no Golden Hour mission.',
   'golden.noWindow': 'no window',
   'golden.clockOff': 'off (NTP_SERVERS not set; treated as healthy)',
@@ -75,11 +80,17 @@ export const en: Messages = {
   'flag.done': (p) => `Golden Hour flag changed from ${p.from} to ${p.to}. (audited)`,
   'flag.same': (p) => `The flag is already ${p.state}.`,
 
-  'time.usage': 'Usage: /golden_time 21:30 22:30 (KST start and end; across midnight: 23:30 00:30)',
+  'time.usage': (p) => `Usage: /golden_time 21:30 22:30 (${p.zone} start and end; across midnight: 23:30 00:30)`,
   'time.badTime': (p) => `"${p.value}" is not a valid time. Use HH:MM between 00:00 and 23:59 (write 24:00 as 00:00).`,
   'time.equal': 'Start and end are the same. Please give two different times.',
-  'time.confirm': (p) => `Change the window of "${p.title}" from ${p.from} to ${p.to} (KST)?`,
-  'time.done': (p) => `Golden Hour window changed to ${p.to} (KST). (audited)`,
+  'time.confirm': (p) => `Change the window of "${p.title}" from ${p.from} to ${p.to} (${p.zone})?`,
+  'time.done': (p) => `Golden Hour window changed to ${p.to} (${p.zone}). (audited)`,
+
+  'broadcastTest.noMission': 'There is no golden-hour mission with a window.',
+  'broadcastTest.noToken': 'BOT_TOKEN is not set.',
+  'broadcastTest.done': (p) => `Test send done (${p.n} admins and testers): sent ${p.sent}, blocked ${p.blocked}, failed ${p.failed}`,
+  'broadcastTest.eta': (p) =>
+    `Real announcement (${p.day}): ${p.recipients} players at ${p.rate}/s → about ${p.minutes} min, done by ${p.finish} ${p.zone}${p.outlasts ? ' ⚠️ after the window closes' : ''}`,
 
   'edit.chooseMission': 'Which mission do you want to edit? (/cancel at any time)',
   'edit.chooseField': (p) => `What should change in "${p.title}"?`,
@@ -88,7 +99,7 @@ export const en: Messages = {
   'edit.field.diamonds': '💎 diamonds',
   'edit.field.xp': 'XP',
   'edit.field.tickets': '🎟 tickets',
-  'edit.field.window': 'window (KST)',
+  'edit.field.window': 'window',
   'edit.field.autoClaim': 'auto-claim',
   'edit.askValue': (p) => `Send the new ${p.field}. Current: ${p.current}\n${p.hint}`,
   'edit.hint.title': '1–120 characters',
@@ -108,7 +119,7 @@ export const en: Messages = {
 
   'why.usage': 'Usage: /why <userId> [YYYY-MM-DD]',
   'why.badDate': (p) => `"${p.value}" is not a date. Use YYYY-MM-DD.`,
-  'why.header': (p) => `🔎 User ${p.userId} · Golden Hour ${p.window} on ${p.date}\nShowing ${p.from} – ${p.to} KST`,
+  'why.header': (p) => `🔎 User ${p.userId} · Golden Hour ${p.window} on ${p.date}\nShowing ${p.from} – ${p.to} ${p.zone}`,
   'why.none': 'No actions recorded in this range.',
   'why.verdict.counted': '✅ counted',
   'why.verdict.outside_window': '⏰ outside window',

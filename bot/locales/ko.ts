@@ -42,8 +42,11 @@ export const ko = {
   'cmd.cancel': '진행 중인 작업 취소',
 
   // ---- /start
-  'start.welcome': (p: { name: string }) =>
-    `${p.name}님, 골든아워에 오신 걸 환영해요! 🔥\n매일 21:30~22:30(KST) 게임 3판을 플레이하면 다이아 100개, 시즌패스 XP 500, 티켓 1장을 드려요. 이 시간엔 금고 적립도 2배!\n\n아래 버튼으로 미션 앱을 열거나 /missions 로 진행 상황을 확인하세요.`,
+  'start.welcome': (p: { name: string; start: string; end: string; zone: string; target: number; rewards: string; multiplier: number }) =>
+    `${p.name}님, 골든아워에 오신 걸 환영해요! 🔥\n매일 ${p.start}~${p.end}(${p.zone}) 게임 ${p.target}판을 플레이하면 ${p.rewards}을(를) 드려요.${p.multiplier > 1 ? ` 이 시간엔 금고 적립도 ${p.multiplier}배!` : ''}\n\n아래 버튼으로 미션 앱을 열거나 /missions 로 진행 상황을 확인하세요.`,
+  'start.welcomePlain': (p: { name: string }) => `${p.name}님, 골든아워에 오신 걸 환영해요! 🔥\n아래 버튼으로 미션 앱을 열거나 /missions 로 진행 상황을 확인하세요.`,
+  'rewards.list': (p: { diamonds: number; xp: number; tickets: number }) =>
+    [p.diamonds ? `다이아 ${p.diamonds}개` : '', p.xp ? `시즌패스 XP ${p.xp}` : '', p.tickets ? `티켓 ${p.tickets}장` : ''].filter(Boolean).join(', ') || '보상',
   'start.welcomeGolden': (p: { name: string }) => `${p.name}님, 골든아워 미션으로 바로 안내할게요! 🔥 아래 버튼을 눌러 주세요.`,
   'start.openApp': '🎮 미션 앱 열기',
   'start.openGolden': '🔥 골든아워 미션 열기',
@@ -54,13 +57,13 @@ export const ko = {
   'menu.button': '미션',
 
   // ---- /missions
-  'missions.header': (p: { now: string }) => `📋 오늘의 미션 (서버 시각 ${p.now} KST)`,
+  'missions.header': (p: { now: string; zone: string }) => `📋 오늘의 미션 (서버 시각 ${p.now} ${p.zone})`,
   'missions.empty': '지금 진행 중인 미션이 없어요.',
   'missions.locked': '🔒 잠김',
   'missions.claimed': '✅ 보상 받음',
   'missions.completed': '🎁 완료! 보상을 받으세요',
   'missions.autoClaim': '(자동 지급)',
-  'missions.window': (p: { start: string; end: string }) => `⏰ ${p.start}~${p.end} KST`,
+  'missions.window': (p: { start: string; end: string; zone: string }) => `⏰ ${p.start}~${p.end} ${p.zone}`,
   'missions.closesIn': (p: { left: string }) => `마감까지 ${p.left}`,
   'missions.opensIn': (p: { at: string; left: string }) => `${p.at} 시작 (${p.left} 후)`,
   'missions.rewards': (p: { diamonds: number; xp: number; tickets: number }) => `보상: 💎${p.diamonds} · XP ${p.xp} · 🎟${p.tickets}`,
@@ -71,10 +74,10 @@ export const ko = {
   'duration.s': (p: { s: number }) => `${p.s}초`,
 
   // ---- /golden and flag
-  'golden.status': (p: { flag: string; window: string; now: string; clock: string; participants: number; completions: number; claims: number; claimsManual: number; claimsAuto: number; claimsPayout: number; period: string }) =>
-    `🔥 골든아워 상태\n플래그: ${p.flag}\n시간: ${p.window}\n서버 시각: ${p.now} KST\n시계 점검: ${p.clock}\n\n오늘(${p.period}) 현황\n참여자: ${p.participants}명\n완료: ${p.completions}명\n보상 수령: ${p.claims}건 (수동 ${p.claimsManual} · 자동 ${p.claimsAuto} · 지급 ${p.claimsPayout})`,
-  'golden.broadcast': (p: { day: string; recipients: number; rate: number; finish: string; outlasts: boolean }) =>
-    `📣 공지 (${p.day}): 대상 ${p.recipients}명 · 초당 ${p.rate}건 · 예상 완료 ${p.finish} KST${p.outlasts ? ' ⚠️ 골든아워 종료 후 완료' : ''}`,
+  'golden.status': (p: { flag: string; window: string; now: string; zone: string; clock: string; participants: number; completions: number; claims: number; claimsManual: number; claimsAuto: number; claimsPayout: number; period: string }) =>
+    `🔥 골든아워 상태\n플래그: ${p.flag}\n시간: ${p.window}\n서버 시각: ${p.now} ${p.zone}\n시계 점검: ${p.clock}\n\n오늘(${p.period}) 현황\n참여자: ${p.participants}명\n완료: ${p.completions}명\n보상 수령: ${p.claims}건 (수동 ${p.claimsManual} · 자동 ${p.claimsAuto} · 지급 ${p.claimsPayout})`,
+  'golden.broadcast': (p: { day: string; recipients: number; rate: number; finish: string; zone: string; outlasts: boolean }) =>
+    `📣 공지 (${p.day}): 대상 ${p.recipients}명 · 초당 ${p.rate}건 · 예상 완료 ${p.finish} ${p.zone}${p.outlasts ? ' ⚠️ 골든아워 종료 후 완료' : ''}`,
   'golden.noMission': '골든아워 미션이 없습니다.',
   'golden.noWindow': '시간 설정 없음',
   'golden.clockOff': '꺼짐 (NTP_SERVERS 미설정, 정상 처리)',
@@ -85,11 +88,19 @@ export const ko = {
   'flag.same': (p: { state: string }) => `이미 ${p.state} 상태입니다.`,
 
   // ---- /golden_time
-  'time.usage': '사용법: /golden_time 21:30 22:30 (KST, 시작과 끝, 자정을 넘기면 23:30 00:30)',
+  'time.usage': (p: { zone: string }) => `사용법: /golden_time 21:30 22:30 (${p.zone}, 시작과 끝, 자정을 넘기면 23:30 00:30)`,
   'time.badTime': (p: { value: string }) => `"${p.value}" 은(는) 올바른 시각이 아닙니다. 00:00~23:59 사이 HH:MM 으로 입력하세요. (24:00 은 00:00 으로)`,
   'time.equal': '시작과 끝 시각이 같습니다. 서로 다른 시각을 입력하세요.',
-  'time.confirm': (p: { title: string; from: string; to: string }) => `"${p.title}" 시간을 ${p.from} → ${p.to} (KST) 로 바꿀까요?`,
-  'time.done': (p: { to: string }) => `골든아워 시간을 ${p.to} (KST) 로 바꿨습니다. (감사 로그 기록됨)`,
+  'time.confirm': (p: { title: string; from: string; to: string; zone: string }) => `"${p.title}" 시간을 ${p.from} → ${p.to} (${p.zone}) 로 바꿀까요?`,
+  'time.done': (p: { to: string; zone: string }) => `골든아워 시간을 ${p.to} (${p.zone}) 로 바꿨습니다. (감사 로그 기록됨)`,
+
+  // ---- /broadcast_test
+  'broadcastTest.noMission': '골든아워 미션(시간대 포함)이 없습니다.',
+  'broadcastTest.noToken': 'BOT_TOKEN이 없어 보낼 수 없습니다.',
+  'broadcastTest.done': (p: { n: number; sent: number; blocked: number; failed: number }) =>
+    `테스트 발송 완료 (관리자·테스터 ${p.n}명): 성공 ${p.sent}, 차단 ${p.blocked}, 실패 ${p.failed}`,
+  'broadcastTest.eta': (p: { day: string; recipients: number; rate: number; minutes: number; finish: string; zone: string; outlasts: boolean }) =>
+    `실제 공지(${p.day}): ${p.recipients}명, 초당 ${p.rate}건 → 약 ${p.minutes}분, ${p.finish} ${p.zone} 완료 예상${p.outlasts ? ' ⚠️ 시간대 종료 후' : ''}`,
 
   // ---- /mission_edit
   'edit.chooseMission': '어떤 미션을 수정할까요? (/cancel 로 언제든 취소)',
@@ -99,7 +110,7 @@ export const ko = {
   'edit.field.diamonds': '💎 다이아',
   'edit.field.xp': 'XP',
   'edit.field.tickets': '🎟 티켓',
-  'edit.field.window': '시간(KST)',
+  'edit.field.window': '시간',
   'edit.field.autoClaim': '자동 지급',
   'edit.askValue': (p: { field: string; current: string; hint: string }) => `새 ${p.field} 값을 보내 주세요. 현재: ${p.current}\n${p.hint}`,
   'edit.hint.title': '1~120자',
@@ -121,8 +132,8 @@ export const ko = {
   // ---- /why
   'why.usage': '사용법: /why <userId> [YYYY-MM-DD]',
   'why.badDate': (p: { value: string }) => `"${p.value}" 은(는) 날짜가 아닙니다. YYYY-MM-DD 로 입력하세요.`,
-  'why.header': (p: { userId: number; date: string; window: string; from: string; to: string }) =>
-    `🔎 사용자 ${p.userId} · ${p.date} 골든아워 ${p.window}\n조회 범위 ${p.from} ~ ${p.to} KST`,
+  'why.header': (p: { userId: number; date: string; window: string; from: string; to: string; zone: string }) =>
+    `🔎 사용자 ${p.userId} · ${p.date} 골든아워 ${p.window}\n조회 범위 ${p.from} ~ ${p.to} ${p.zone}`,
   'why.none': '이 범위에 기록된 행동이 없습니다.',
   'why.verdict.counted': '✅ 인정',
   'why.verdict.outside_window': '⏰ 시간 외',
