@@ -50,9 +50,3 @@ export class AdjustableClock implements Clock {
     return this.frozenAt === null ? this.offsetMs : this.frozenAt - this.base.nowMs();
   }
 }
-
-export function fixedClock(instant: Date | string | number): AdjustableClock {
-  const c = new AdjustableClock();
-  c.freeze(instant);
-  return c;
-}

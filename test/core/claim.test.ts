@@ -75,7 +75,7 @@ describe('claim status codes (DESIGN.md §4)', () => {
     expect(again.status).toBe(200);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     expect(await again.text()).toBe(firstBody);
-    expect(h.s.metrics.idempotencyReplay.get).toBeDefined();
+    expect((await h.s.metrics.idempotencyReplay.get()).values[0]?.value).toBe(1);
     const [n] = await h.s.database.query<{ n: number }>(sql`select count(*)::int as n from reward_ledger where user_id = 13`);
     expect(n!.n).toBe(3);
   });

@@ -28,10 +28,6 @@ export const DEV_SIGNER_TOKEN = '1000000001:dev-signer-token-not-for-production'
 
 const FUTURE_SKEW_S = 60;
 
-export function verifyInitData(raw: string, o: Omit<AuthOptions, 'onUser'>): TelegramUser {
-  return checkVerified(verifySignature(raw, o.token), o);
-}
-
 interface Verified {
   authDateMs: number;
   user: TelegramUser | null;
