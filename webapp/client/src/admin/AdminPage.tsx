@@ -395,6 +395,7 @@ export function ReportCharts({ r, lang }: { r: DailyReport; lang: Lang }) {
           items={[...r.ccu.previous7.map((d) => ({ label: d.date.slice(5), value: d.peak, color: '#5b6477' })), { label: t(lang, 'adminToday'), value: r.ccu.window.peak, color: '#ffc83d' }]}
         />
       )}
+      {r.experiment && <ExperimentTable e={r.experiment} lang={lang} />}
       {r.vault && (
         <p class="hint">
           🏦 {t(lang, 'adminVaultIssued')} {n(r.vault.issued)} / {n(r.vault.cap)} {r.vault.exceeded ? '⚠️' : ''} · {t(lang, 'adminVaultGolden')} {n(r.vault.goldenIssued)}
@@ -404,3 +405,53 @@ export function ReportCharts({ r, lang }: { r: DailyReport; lang: Lang }) {
   );
 }
 
+const METRIC_KEYS: Record<'participation' | 'depositCr2h' | 'returnedNextDay', MsgKey> = {
+  participation: 'adminExpParticipants',
+  depositCr2h: 'adminExpDeposit',
+  returnedNextDay: 'adminExpReturned',
+};
+const pts = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}`;
+
+/** The report's experiment (docs/operations.md, Reading the experiment): arms, then each variant against the holdout. */
+function ExperimentTable({ e, lang }: { e: NonNullable<DailyReport['experiment']>; lang: Lang }) {
+  return (
+    <div class="experiment" data-testid="experiment">
+      <h3>🧪 {t(lang, 'adminExperiment', { id: e.id, pct: e.holdoutPct })}</h3>
+      <table>
+        <thead>
+          <tr>
+            {(['adminExpArm', 'adminExpPlayers', 'adminExpParticipants', 'adminExpClaims', 'adminExpDeposit', 'adminExpReturned'] as MsgKey[]).map((k) => (
+              <th key={k}>{t(lang, k)}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {e.arms.map((a) => (
+            <tr key={a.name}>
+              <td>{a.name}</td>
+              <td>{a.players}</td>
+              <td>{a.participants}</td>
+              <td>{a.claims}</td>
+              <td>{a.depositCr2h}</td>
+              <td>{a.returnedNextDay}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {e.comparisons.flatMap((c) =>
+        (Object.keys(METRIC_KEYS) as (keyof typeof METRIC_KEYS)[]).map((k) => (
+          <p class="hint" key={`${c.variant}-${k}`}>
+            {t(lang, 'adminExpLift', {
+              variant: c.variant,
+              metric: t(lang, METRIC_KEYS[k]),
+              diff: pts(c[k].difference),
+              lower: pts(c[k].lower),
+              upper: pts(c[k].upper),
+              verdict: t(lang, `adminVerdict_${c[k].verdict}` as MsgKey),
+            })}
+          </p>
+        )),
+      )}
+    </div>
+  );
+}

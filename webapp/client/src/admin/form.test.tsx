@@ -145,4 +145,37 @@ describe('daily report charts', () => {
     expect(container.querySelectorAll('polyline')).toHaveLength(3);
     expect(container.textContent).toContain('50.0%');
   });
+
+  it('shows the experiment arms and each variant against the holdout with its interval and verdict', () => {
+    const t = { missions: [], participants: 0, completions: 0, claims: { auto: 0, manual: 0, payout: 0 }, paid: { diamonds: 0, xp: 0, tickets: 0 } };
+    const diff = (d: number, lo: number, hi: number, verdict: 'lift' | 'not_enough_data') => ({ difference: d, lower: lo, upper: hi, variantRate: 0.3, holdoutRate: 0.2, verdict });
+    const r: DailyReport = {
+      date: '2026-11-27',
+      tz: 'Asia/Seoul',
+      window: null,
+      golden: t,
+      other: t,
+      vault: { issued: 0, goldenIssued: 0, cap: 1, exceeded: false },
+      ccu: { window: { avg: 0, peak: 0 }, previous7: [], ratio: null },
+      depositCr: { claimers: 0, depositors: 0, share: 0 },
+      perMinute: [],
+      experiment: {
+        id: 'golden-hour-2026-11-27',
+        holdoutPct: 10,
+        arms: [
+          { name: 'holdout', players: 5000, participants: 1000, completions: 0, claims: 0, depositCr2h: 300, returnedNextDay: 2500 },
+          { name: 'double', players: 5000, participants: 1500, completions: 900, claims: 850, depositCr2h: 320, returnedNextDay: 2600 },
+        ],
+        comparisons: [{ variant: 'double', participation: diff(0.1, 0.083, 0.117, 'lift'), depositCr2h: diff(0.004, -0.01, 0.018, 'not_enough_data'), returnedNextDay: diff(0.02, 0.0004, 0.0396, 'lift') }],
+      },
+    };
+    const en = render(<ReportCharts r={r} lang="en" />);
+    const box = en.getByTestId('experiment').textContent!;
+    expect(box).toContain('Experiment golden-hour-2026-11-27 · holdout 10%');
+    expect(box).toContain('double vs holdout · Played in window: +10.0 pts (95% interval +8.3 to +11.7 pts) — a clear lift');
+    expect(box).toContain('not enough data yet');
+    cleanup();
+    const ko = render(<ReportCharts r={r} lang="ko" />);
+    expect(ko.getByTestId('experiment').textContent).toContain('뚜렷한 상승');
+  });
 });
