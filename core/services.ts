@@ -9,11 +9,13 @@ import { MissionCatalog, type Audience } from './missions/catalog.js';
 import { FlagService, FLAG_STATES } from './missions/flags.js';
 import { clockGuardOff, type ClockHealth } from './domain/clockHealth.js';
 import { MemoryEventQueue, RedisStreamQueue, type EventQueue } from './platform/queue.js';
-import { applyEvents, type GameEvent } from './missions/progress.js';
+import type { GameEvent } from './domain/events.js';
+import { applyBatch as applyEventBatch, decideContext } from './missions/batch.js';
+import { goldenWindowOpen as isGoldenWindowOpen } from './missions/goldenStatus.js';
+import type { Services } from './missions/services.js';
 import { ActivityRecorder } from './missions/activity.js';
 import { claimMission } from './missions/claim.js';
 import { listMissionsFor, playerSummary } from './missions/playerView.js';
-import { isWithinWindow } from './domain/window.js';
 import { ExperimentService } from './missions/experiments.js';
 
 /**
@@ -33,9 +35,9 @@ export interface ServicesOptions {
   queueClaimIdleMs?: number;
 }
 
-export type Services = Awaited<ReturnType<typeof createServices>>;
+export type { Services };
 
-export async function createServices(o: ServicesOptions) {
+export async function createServices(o: ServicesOptions): Promise<Services> {
   const { config } = o;
   const clock = o.clock ?? new AdjustableClock();
   const log = o.log ?? pino({ level: config.logLevel, redact: ['req.headers.authorization', '*.initData', '*.token'] });
@@ -60,38 +62,12 @@ export async function createServices(o: ServicesOptions) {
     ? new RedisStreamQueue({ redisUrl: config.redisUrl, prefix: stores.prefix, batchSize: config.consumerBatch, inFlight: config.consumerInFlight, log, claimIdleMs: o.queueClaimIdleMs ?? config.queueClaimIdleMs })
     : new MemoryEventQueue(config.consumerBatch, log);
 
-  const decideContext = async () => ({
-    missions: await catalog.active(),
-    flag: await flags.goldenHour(),
-    clockHealthy: clockHealth.isHealthy(),
-    audience,
-    tz: config.tz,
-    experiment: await experiments.timeline(),
-  });
-
-  /** The consumer's batch step: apply, then report lag from the oldest receive stamp. */
-  const applyBatch = async (events: GameEvent[]) => {
-    const ctx = await decideContext();
-    const r = await applyEvents({ database, metrics, log, vaultPointsPerPlay: config.vaultPointsPerPlay, now: () => clock.now() }, events, ctx);
-    let oldest = Infinity;
-    for (const e of events) if (e.receivedAt < oldest) oldest = e.receivedAt;
-    metrics.eventQueueLag.set(Math.max(0, (clock.nowMs() - oldest) / 1000));
-    metrics.eventsProcessed.inc(events.length);
-    log.debug({ ...r }, 'event batch applied');
-    return r;
-  };
-
+  const deps = { database, catalog, flags, experiments, get clockHealth() { return clockHealth; }, clock, audience, tz: config.tz };
+  const batchDeps = { ...deps, get clockHealth() { return clockHealth; }, log, metrics, vaultPointsPerPlay: config.vaultPointsPerPlay };
+  const applyBatch = (events: GameEvent[]) => applyEventBatch(batchDeps, events);
   if (o.consume ?? config.roles.includes('worker')) queue.startConsumer(async (events) => void (await applyBatch(events)));
 
-  const deps = { database, catalog, flags, experiments, get clockHealth() { return clockHealth; }, clock, audience, tz: config.tz };
-
-  const goldenWindowOpen = async () => {
-    const flag = await flags.goldenHour();
-    if (flag === 'off' || !clockHealth.isHealthy()) return false;
-    const now = clock.nowMs();
-    const m = await catalog.goldenMission();
-    return m !== undefined && isWithinWindow(m.window, now, config.tz);
-  };
+  const goldenWindowOpen = () => isGoldenWindowOpen(deps, clock.nowMs());
   const windowGauge = setInterval(() => void goldenWindowOpen().then((o) => metrics.windowOpen.set(o ? 1 : 0)).catch(() => {}), 5000);
   windowGauge.unref();
 
@@ -114,7 +90,7 @@ export async function createServices(o: ServicesOptions) {
     setClockHealth(h: ClockHealth) {
       clockHealth = h;
     },
-    decideContext,
+    decideContext: () => decideContext(batchDeps),
     applyBatch,
     goldenWindowOpen,
     claim: (userId: number, missionId: number) => claimMission(deps, userId, missionId),

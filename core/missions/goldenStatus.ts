@@ -1,7 +1,10 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/connection.js';
 import type { Mission } from './catalog.js';
-import { periodKey } from '../domain/window.js';
+import { isWithinWindow, periodKey } from '../domain/window.js';
+import type { MissionCatalog } from './catalog.js';
+import type { FlagService } from './flags.js';
+import type { ClockHealth } from '../domain/clockHealth.js';
 
 export interface GoldenCounts {
   missionId: number;
@@ -42,4 +45,17 @@ export async function goldenCounts(database: Database, m: Mission, nowMs: number
     else byMode.manual += n;
   }
   return { missionId: m.id, periodKey: p, participants: Number(a?.n ?? 0), completions, claims, claimsByMode: byMode };
+}
+
+/**
+ * Is the golden-hour mission's window open for players at `nowMs`? Closed when the flag is off or
+ * the clock guard is unhealthy (fail closed); drives the golden_hour_window_open gauge.
+ */
+export async function goldenWindowOpen(
+  d: { catalog: Pick<MissionCatalog, 'goldenMission'>; flags: Pick<FlagService, 'goldenHour'>; readonly clockHealth: ClockHealth; tz: string },
+  nowMs: number,
+): Promise<boolean> {
+  if ((await d.flags.goldenHour()) === 'off' || !d.clockHealth.isHealthy()) return false;
+  const m = await d.catalog.goldenMission();
+  return m !== undefined && isWithinWindow(m.window, nowMs, d.tz);
 }

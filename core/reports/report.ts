@@ -1,5 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
-import type { Services } from '../services.js';
+import type { Services } from '../missions/services.js';
 import type { Mission } from '../missions/catalog.js';
 import { addDays, formatLocal, instantOf, localIso, localParts, parseDate, zoneLabel } from '../domain/time.js';
 import { occurrenceOn } from '../domain/window.js';
