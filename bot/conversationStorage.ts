@@ -6,7 +6,7 @@ const TTL_S = 86_400;
 
 /**
  * Conversation state in Redis when configured, so any bot instance can continue a
- * /mission_edit started on another (issue #3); otherwise the plugin's in-memory default.
+ * /mission_edit started on another; otherwise the plugin's in-memory default.
  * Keys live under the services' Redis prefix (ioredis keyPrefix), e.g. `gh:conv:<chatId>`.
  */
 export function conversationStorage(s: Services) {

@@ -22,7 +22,7 @@ export function extrasMiddleware<C extends Context & BotExtras>(s: Services): Mi
 }
 
 /**
- * The bot (DESIGN.md §5), built from its dependencies so tests can point it at an emulator or
+ * The bot (docs/design.md), built from its dependencies so tests can point it at an emulator or
  * a recording transport. Features come from bot/features/index.ts in order. Errors in one update
  * are caught here, logged, and answered with a short apology; they never stop the bot.
  */

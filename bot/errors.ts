@@ -2,7 +2,7 @@ import { isDomainError } from '../core/domain/errors.js';
 import type { Translate } from './i18n.js';
 
 /**
- * The one place domain error codes become Telegram text (STYLE.md). Unknown errors get the
+ * The one place domain error codes become Telegram text (docs/design.md). Unknown errors get the
  * generic apology; their details go to the log, never to the chat.
  */
 export function errorText(t: Translate, err: unknown): string {

@@ -1,7 +1,7 @@
 import type { BotContext } from './context.js';
 
 /**
- * ADMIN_IDS only (DESIGN.md §5). Use as `composer.filter(isAdmin)`; pair with `refuseNonAdmins`
+ * ADMIN_IDS only (docs/design.md). Use as `composer.filter(isAdmin)`; pair with `refuseNonAdmins`
  * so everyone else is told no instead of hearing silence.
  */
 export const isAdmin = (ctx: BotContext): boolean => ctx.from !== undefined && ctx.s.isAdmin(ctx.from.id);

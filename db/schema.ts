@@ -104,7 +104,7 @@ export const actions = pgTable(
 );
 
 /**
- * One row per (user, mission, action): the dedupe key of DESIGN.md §3 and the evidence behind
+ * One row per (user, mission, action): the dedupe key of docs/design.md and the evidence behind
  * "why was my play not counted?" — verdict is counted, outside_window, flag_off or clock_unhealthy.
  */
 export const missionActions = pgTable(

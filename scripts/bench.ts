@@ -5,7 +5,7 @@ import { execSync } from 'node:child_process';
 import { ROOT, disposeAll, killChildren, type Figure } from '../bench/support.js';
 
 /**
- * `npm run bench` — peak-time benchmarks (issue #7), each figure as a ratio to a baseline measured
+ * `npm run bench` — peak-time benchmarks, each figure as a ratio to a baseline measured
  * in the same run on the same machine. One line per figure; JSON in bench/results.json.
  *   npm run bench -- --only ingest,claim
  *   npm run bench -- --scale 0.2      (smaller counts, for a quick look)

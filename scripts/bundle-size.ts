@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
 /**
- * The Mini App's first-load budget (issue: player first load ≤ 60 KB gzipped): sums the gzipped
+ * The Mini App's first-load budget (player first load ≤ 60 KB gzipped): sums the gzipped
  * JS and CSS that the built index.html references (scripts, stylesheets, modulepreloads) and
  * exits 1 over budget, or when the admin chunk leaks into the first load.
  *

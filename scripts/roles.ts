@@ -38,7 +38,7 @@ function startClockGuard(s: Services, hooks: RoleHooks) {
   return guard;
 }
 
-/** Worker: the clock guard (NTP_SERVERS) and the golden-hour scheduler (issue 5, core/worker/scheduler.ts). */
+/** Worker: the clock guard (NTP_SERVERS) and the golden-hour scheduler (core/worker/scheduler.ts). */
 async function startWorkerJobs(s: Services, hooks: RoleHooks): Promise<void> {
   const { Scheduler } = await import('../core/worker/scheduler.js');
   const { broadcasterFor } = await import('../core/delivery/broadcast.js');

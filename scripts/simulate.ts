@@ -162,7 +162,7 @@ export function planDay(o: PlanOptions): SimPlan {
     if (rand() < 0.8 || i % 5 === 0) claim(u, at(date, 23 * 3600 + 55 * 60), dailyKey);
   });
 
-  // pinned boundary cases (DESIGN.md §3: both ends inclusive at second precision)
+  // pinned boundary cases (docs/design.md: both ends inclusive at second precision)
   const b = users[0]!;
   play(b, at(date, ws - 1));
   play(b, at(date, ws));

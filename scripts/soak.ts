@@ -7,7 +7,7 @@ import { checkInvariants, type AcceptedEvent } from '../test/support/invariants.
 import { ADMIN_ID, ROOT, AppProc, RedisProc, freshSharedDatabase, ingest, openTestDatabase, tma } from '../test/reliability/support/procs.js';
 
 /**
- * `npm run soak` (issue #8, Load): a sustained golden hour against one real process (api + worker,
+ * `npm run soak` (Load): a sustained golden hour against one real process (api + worker,
  * PostgreSQL + Redis), at 2× the expected peak for 10 minutes, then the invariant checker.
  *
  * Expected peak for ONE instance (docs/reliability.md explains the numbers): 2,000 players active

@@ -8,7 +8,7 @@ import { createServices } from '../core/services.js';
 import { installProcessGuards } from '../core/platform/processGuards.js';
 import { createApp } from '../webapp/server/app.js';
 
-/** Entry point: every role in one process by default (DESIGN.md §1); ROLES picks a subset. */
+/** Entry point: every role in one process by default (docs/design.md); ROLES picks a subset. */
 async function main() {
   let config;
   try {

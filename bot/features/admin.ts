@@ -24,7 +24,7 @@ function clockText(t: Translate, ctx: BotContext): string {
   return t('golden.clockUnhealthy', { failures: st.consecutiveFailures, error: st.lastError ?? '-' });
 }
 
-/** The next announcement's audience and expected finish at the configured rate (issue: admins see it in /golden). */
+/** The next announcement's audience and expected finish at the configured rate (admins see it in /golden). */
 async function broadcastText(t: Translate, ctx: BotContext): Promise<string> {
   const e = await estimateAnnouncement(ctx.s).catch(() => null);
   if (!e) return '';

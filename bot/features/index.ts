@@ -17,7 +17,7 @@ export interface FeatureDeps extends BotDeps {
   downloadFile: DownloadFile;
 }
 
-/** A feature builds one Composer (STYLE.md: bot/features/<name>.ts, filter first, then handlers). */
+/** A feature builds one Composer (docs/design.md: bot/features/<name>.ts, filter first, then handlers). */
 export type Feature = (deps: FeatureDeps) => Middleware<BotContext>;
 
 /**

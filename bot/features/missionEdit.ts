@@ -85,7 +85,7 @@ export function answerToPatch(t: Translate, field: EditField, raw: string, zone:
 }
 
 /**
- * /mission_edit (DESIGN.md §5): choose mission → field → value (validated, with a retry prompt)
+ * /mission_edit (docs/design.md): choose mission → field → value (validated, with a retry prompt)
  * → confirm, then updateMission (which writes the audit row). /cancel leaves at any step.
  * Conversation state is in Redis when configured (bot/conversationStorage.ts).
  */

@@ -59,7 +59,7 @@ export async function renderMissions(s: Services, t: Translate, userId: number):
 const notModified = (err: unknown) => err instanceof GrammyError && /message is not modified/i.test(err.description);
 
 /**
- * /missions and the Claim button (DESIGN.md §5). A claim goes through s.claim — the same core
+ * /missions and the Claim button (docs/design.md). A claim goes through s.claim — the same core
  * path and exactly-once guarantee as POST /api/mission/{id}/claim — then the message is edited
  * in place. A second tap gets "already claimed" and pays nothing.
  */

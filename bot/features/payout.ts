@@ -44,7 +44,7 @@ const looksLikeCsv = (name?: string, mime?: string) =>
   /\.(csv|txt)$/i.test(name ?? '') || /^(text\/(csv|plain|comma-separated-values)|application\/(csv|vnd\.ms-excel))/i.test(mime ?? '');
 
 /**
- * /payout (DESIGN.md §3, Manual payout): the admin names a mission and date (default: the
+ * /payout (docs/design.md, Manual payout): the admin names a mission and date (default: the
  * golden-hour mission, current period), uploads a CSV, sees a preview (valid, invalid lines,
  * already paid) and confirms; core/missions/payout.ts pays through the ledger, so re-uploading the same
  * file pays nobody twice. State between steps lives in the shared KV store (Redis if configured).

@@ -8,7 +8,7 @@ import type { Feature } from './index.js';
 import { experimentLines } from './experiment.js';
 
 /**
- * /report [YYYY-MM-DD] (DESIGN.md §5, §6): the daily report as text in the admin's language,
+ * /report [YYYY-MM-DD] (docs/design.md): the daily report as text in the admin's language,
  * with the CSV attached. Without a date, the latest golden hour that has started. Admins only;
  * everyone else is refused and nothing is computed.
  */

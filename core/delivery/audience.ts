@@ -3,7 +3,7 @@ import type { Database } from '../../db/connection.js';
 import { holdoutSql, type HoldoutExclusion } from '../missions/experiments.js';
 
 /**
- * Who hears a broadcast (DESIGN.md §3, Notifications; plan §12.2 "최근 3일 접속 유저"):
+ * Who hears a broadcast (docs/design.md, Notifications; plan §12.2 "최근 3일 접속 유저"):
  * never a blocked user (users.blocked_at), never one already delivered for (kind, day).
  *
  * - `active`: players whose last activity (bot update, Mini App call, game event — see
@@ -104,7 +104,7 @@ export async function countAudience(database: Database, seg: Segment, kind: stri
 }
 
 /**
- * Expected finish (DESIGN.md §3: "100k users at 30/s take 56 minutes"): a send of N messages at
+ * Expected finish (docs/design.md: "100k users at 30/s take 56 minutes"): a send of N messages at
  * R messages/s, started at T, ends at T + ⌈N / R⌉ seconds — a lower bound, since every 429 adds
  * its retry_after to everyone's wait.
  */

@@ -1,5 +1,5 @@
 /**
- * What the domain needs to know about the clock guard (DESIGN.md §3, Clock guard): whether
+ * What the domain needs to know about the clock guard (docs/design.md, Clock guard): whether
  * windows may open. The SNTP guard (core/worker/clockGuard.ts) implements it; without NTP_SERVERS the
  * guard is off and always healthy.
  */

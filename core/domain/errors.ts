@@ -1,5 +1,5 @@
 /**
- * Errors are values with a stable code (STYLE.md). HTTP mapping lives in webapp/server/problem.ts,
+ * Errors are values with a stable code (docs/design.md). HTTP mapping lives in webapp/server/problem.ts,
  * Telegram wording in bot/locales.
  */
 export const ERROR_STATUS = {

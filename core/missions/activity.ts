@@ -11,7 +11,7 @@ export interface SeenUser {
 }
 
 /**
- * Player activity, recorded cheaply (issue "announcements": any bot update, Mini App call or game
+ * Player activity, recorded cheaply (for the announcement audience: any bot update, Mini App call or game
  * event counts): remembered in memory and written in one statement every few seconds, at most once
  * per user per minute. Feeds the broadcast audience (users.last_active_at) and CCU (activity_minutes).
  */

@@ -68,7 +68,7 @@ export function parseMissionPatch(body: unknown): MissionPatch {
   return r.data;
 }
 
-/** Public shape of a mission for admins (camelCase, DESIGN.md §4). */
+/** Public shape of a mission for admins (camelCase, docs/design.md). */
 export function adminView(m: Mission) {
   return {
     id: m.id,

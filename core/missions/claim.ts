@@ -51,7 +51,7 @@ export async function visibleMission(
 }
 
 /**
- * completed → claimed as one transaction (DESIGN.md §3, Claim): a conditional update, the ledger
+ * completed → claimed as one transaction (docs/design.md, Claim): a conditional update, the ledger
  * rows and the balances commit together or not at all. Window and flag are re-checked at claim
  * time against the server clock (plan §5.2, anti-abuse).
  */

@@ -26,7 +26,7 @@ export { XP_PER_STAMP } from '../domain/rewards.js';
 /**
  * Appends ledger rows and moves balances, inside the caller's transaction. The ledger is unique
  * per (user, mission, period, kind): a row that already exists is skipped and its amount is not
- * added again, so even a buggy caller cannot pay twice (DESIGN.md §3, Claim).
+ * added again, so even a buggy caller cannot pay twice (docs/design.md, Claim).
  * Extra per-user vault points (from plays) ride along so balances move in one statement.
  */
 export async function payRewards(

@@ -41,7 +41,7 @@ export interface ViewDeps {
 }
 
 /**
- * GET /api/mission (DESIGN.md §4; plan §5.2): missions the flag lets this player see, with their
+ * GET /api/mission (docs/design.md; plan §5.2): missions the flag lets this player see, with their
  * progress for the current period. Outside its window a timed mission is `locked`.
  */
 export async function listMissionsFor(deps: ViewDeps, userId: number): Promise<{ serverTime: string; missions: MissionView[] }> {

@@ -1,5 +1,5 @@
 /**
- * The one clock (DESIGN.md §3): domain code asks this, never Date.now(), so tests and the
+ * The one clock (docs/design.md): domain code asks this, never Date.now(), so tests and the
  * dev clock can move time. `set`/`setOffset` exist only on the adjustable clock.
  */
 export interface Clock {

@@ -11,7 +11,7 @@ const bad = (env: Record<string, string>) => {
   throw new Error('expected a ConfigError');
 };
 
-describe('configuration is validated once at start (DESIGN.md §2)', () => {
+describe('configuration is validated once at start (docs/design.md)', () => {
   it('no config at all gives the embedded default', () => {
     const c = loadConfig({});
     expect(c).toMatchObject({ port: 3000, dataDir: './data', goldenHourDefault: 'off', tz: 'Asia/Seoul', clockToleranceMs: 1000, initDataMaxAgeS: 86400, roles: ['api', 'bot', 'worker'], devMode: false, botMode: 'off' });

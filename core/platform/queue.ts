@@ -7,7 +7,7 @@ import type { GameEvent } from '../domain/events.js';
 import { createRedis } from './stores.js';
 
 /**
- * The PLAY_GAME queue (DESIGN.md §1): in-process for the embedded default, a Redis Streams
+ * The PLAY_GAME queue (docs/design.md): in-process for the embedded default, a Redis Streams
  * consumer group in production. Delivery is at-least-once; the consumer is idempotent because
  * every write in applyEvents is guarded by a unique key.
  */

@@ -4,7 +4,7 @@ import type { Clock } from './clock.js';
 import type { Metrics } from './metrics.js';
 
 /**
- * Small shared-state stores (DESIGN.md §1): in memory for the embedded default, Redis in
+ * Small shared-state stores (docs/design.md): in memory for the embedded default, Redis in
  * production. A Redis failure degrades to the in-memory store and is counted in
  * `redis_fallback_total`; money never depends on these (the database guards every payout).
  */

@@ -7,7 +7,7 @@ import { isKorean } from '../domain/language.js';
 import { experimentCsvRows, experimentReport, type ExperimentReport } from './experimentReport.js';
 
 /**
- * The daily report (DESIGN.md §6; plan §11 "일별 집계 리포트", §12.3 impact analysis):
+ * The daily report (docs/design.md; plan §11 "일별 집계 리포트", §12.3 impact analysis):
  * golden-hour missions apart from the rest, vault inflation against the cap, CCU during the
  * window against the same hours on the previous 7 days, and the deposit conversion of claimers.
  * Read-only; safe to run on any instance at any time.
@@ -359,9 +359,9 @@ export interface MessageSender {
 export const REPORT_DELIVERY_KIND = 'daily_report';
 
 /**
- * Sends the day's report to every ADMIN_IDS chat (DESIGN.md §6: posted automatically after the
+ * Sends the day's report to every ADMIN_IDS chat (docs/design.md: posted automatically after the
  * window closes). The scheduler calls it under its lease; each (admin, date) is also reserved in
- * notification_deliveries before sending (DESIGN.md §3, Notifications), so a retried job or a
+ * notification_deliveries before sending (docs/design.md, Notifications), so a retried job or a
  * second scheduler never posts twice, and only failed deliveries are tried again.
  * One admin's failure (blocked bot, no chat yet) does not stop the others.
  */

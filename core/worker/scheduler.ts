@@ -20,7 +20,7 @@ import { addDays, formatLocal, localParts } from '../domain/time.js';
 import { occurrenceOn, periodKey } from '../domain/window.js';
 
 /**
- * The worker's day (issue 5; plan §8.2, §11): jobs derived from the golden mission's window in the
+ * The worker's day (plan §8.2, §11): jobs derived from the golden mission's window in the
  * catalog — never a second copy of the times, so an admin edit moves them:
  *
  *   preflight  start − 5 min   clock check against both NTP sources (+ expected finish time, logged)

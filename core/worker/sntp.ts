@@ -2,7 +2,7 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 
 /**
- * A minimal SNTP client (RFC 4330) for the clock guard (DESIGN.md §3, Clock guard). One request,
+ * A minimal SNTP client (RFC 4330) for the clock guard (docs/design.md, Clock guard). One request,
  * one reply, over UDP. The local clock is injected so the guard measures the clock that decides
  * windows (the service clock), not some other one.
  *

@@ -52,7 +52,7 @@ describe('plan 12.1 #4 claim consistency: wallet, XP and inventory change exactl
   });
 });
 
-describe('claim status codes (DESIGN.md §4)', () => {
+describe('claim status codes (docs/design.md)', () => {
   it('400 IDEMPOTENCY_KEY_REQUIRED without a key; Idempotency-Key is also accepted', async () => {
     h = await createHarness();
     const gid = await h.missionId('golden_hour_play_3');
@@ -185,7 +185,7 @@ describe('claim status codes (DESIGN.md §4)', () => {
   });
 });
 
-describe('flag gating for list, progress and claim (DESIGN.md §3, Flag)', () => {
+describe('flag gating for list, progress and claim (docs/design.md, Flag)', () => {
   it('off: the golden mission is hidden, not progressed and not claimable (404)', async () => {
     h = await createHarness({ env: { GOLDEN_HOUR_ENABLED: 'off' } });
     const gid = await h.missionId('golden_hour_play_3');

@@ -8,7 +8,7 @@ import { createHarness, type Harness } from '../support/harness.js';
 import { parseYaml, readYaml } from './support/yamlFile.js';
 
 /**
- * The dashboard and the alert rules may only reference metrics the app exports (DESIGN.md §6).
+ * The dashboard and the alert rules may only reference metrics the app exports (docs/design.md).
  * A real instance is started on 127.0.0.1:0 and its /metrics scraped over HTTP.
  */
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

@@ -6,7 +6,7 @@ import { freshBackend, TEST_DATABASE_URL, type Backend } from '../support/backen
 import { PrivateRedis, StartProc, freePort, hasRedisServer, waitUntil } from './support/procs.js';
 
 /**
- * Scale-out (issue #6, DESIGN.md §1): roles as separate OS processes sharing Postgres and Redis.
+ * Scale-out (docs/design.md): roles as separate OS processes sharing Postgres and Redis.
  * Only meaningful on real Postgres + Redis, so the multi-process scenarios are registered when
  * TEST_DATABASE_URL is set; the embedded default (PGlite, which one process owns) is shown to run
  * every role in one process instead.

@@ -15,7 +15,7 @@ import { BOT_INFO, callbackUpdate, documentUpdate, recordCalls, textUpdate } fro
 import { ROOT } from './support/procs.js';
 
 /**
- * Issue #8, authorization and web hardening. The admin route table is derived from the Hono app
+ * Authorization and web hardening. The admin route table is derived from the Hono app
  * itself (`app.routes`), and the admin command table from the bot's advertised command list, so a
  * new route or command without the guard fails here without anyone updating a list.
  */

@@ -7,7 +7,7 @@ import { createBot } from '../../bot/createBot.js';
 import { BOT_INFO, recordCalls, textUpdate } from '../bot/support.js';
 
 /**
- * Issue #8, hostile input: every malformed request gets a clear 4xx problem with a stable code,
+ * Hostile input: every malformed request gets a clear 4xx problem with a stable code,
  * the server stays up, and the database is unchanged (fingerprint of every business table).
  */
 const CODES = new Set(['VALIDATION_FAILED', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'UNAUTHORIZED', 'IDEMPOTENCY_KEY_REQUIRED', 'IDEMPOTENCY_KEY_INVALID', 'MISSION_NOT_FOUND', 'NOT_FOUND', 'BAD_REQUEST']);

@@ -6,7 +6,7 @@ import { assertInvariants, eventuallyInvariants, type AcceptedEvent } from '../s
 import { ADMIN_ID, AppProc, RedisProc, claim, freshSharedDatabase, ingest, openTestDatabase, tma, until } from './support/procs.js';
 
 /**
- * Issue #8, concurrency and api crashes: two api processes and a worker on one PostgreSQL and one
+ * Concurrency and api crashes: two api processes and a worker on one PostgreSQL and one
  * Redis (real ones even in the embedded CI pass — a shared database is the point). No money moves
  * twice whichever process a request lands on, and a client retrying a killed process's requests
  * against the other gets each claim exactly once.

@@ -5,7 +5,7 @@ import { assertInvariants } from '../support/invariants.js';
 import { ADMIN_ID, AppProc, RedisProc, freshSharedDatabase, openTestDatabase, tma, until } from './support/procs.js';
 
 /**
- * Issue #8, crashes: SIGKILL the api process in the middle of a manual payout (CSV, confirm), then
+ * Crashes: SIGKILL the api process in the middle of a manual payout (CSV, confirm), then
  * run the same file again on another process. The payout is one transaction, so the kill leaves
  * all or nothing, and the re-run pays exactly the ones not paid yet: nobody twice.
  */

@@ -6,7 +6,7 @@ import { eventuallyInvariants, type AcceptedEvent } from '../support/invariants.
 import { AppProc, PostgresProc, RedisProc, claim, ingest, openTestDatabase, tma, until } from './support/procs.js';
 
 /**
- * Issue #8, dependencies failing: PostgreSQL restarted mid-run. A private PostgreSQL 15 (initdb in
+ * Dependencies failing: PostgreSQL restarted mid-run. A private PostgreSQL 15 (initdb in
  * a temp dir; the shared one is never touched) is stopped under an api and a worker: requests get
  * 503 problem responses quickly (no hang, no crash, no SQL in the body), plays keep being queued
  * in Redis, and after the restart everything recovers and every accepted play is applied once.

@@ -6,7 +6,7 @@ import { assertInvariants, eventuallyInvariants, type AcceptedEvent } from '../s
 import { AppProc, RedisProc, claim, freshSharedDatabase, ingest, openTestDatabase, tma, until } from './support/procs.js';
 
 /**
- * Issue #8, dependencies failing: Redis stopped mid-run (a private redis-server we SIGKILL, never
+ * Dependencies failing: Redis stopped mid-run (a private redis-server we SIGKILL, never
  * the shared one). Rate limiting and idempotency fall back to memory, ingest answers 503 with
  * Retry-After rather than accept what it cannot queue durably, claims stay exactly-once through the
  * database, and everything recovers by itself when Redis is back.

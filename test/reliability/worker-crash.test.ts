@@ -6,7 +6,7 @@ import { eventuallyInvariants, type AcceptedEvent } from '../support/invariants.
 import { AppProc, RedisProc, freshSharedDatabase, ingest, openTestDatabase, until } from './support/procs.js';
 
 /**
- * Issue #8, crashes: SIGKILL the worker while a batch is delivered but not acknowledged, start a
+ * Crashes: SIGKILL the worker while a batch is delivered but not acknowledged, start a
  * new one, and every accepted event is still applied exactly once — the new consumer takes the
  * dead one's pending entries over (XAUTOCLAIM after QUEUE_CLAIM_IDLE_MS) and the unique keys make
  * the re-application harmless.

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/connection.js';
 
 /**
- * The money-and-progress invariants of issue #8, checked against the database after every
+ * The money-and-progress invariants, checked against the database after every
  * reliability scenario (and usable from any test):
  *
  * 1. balances: each user's diamonds, XP and tickets equal the sum of their ledger rows per kind

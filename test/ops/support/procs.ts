@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
- * Real `scripts/start.ts` processes for the scale-out test (issue #6), and a private redis-server
+ * Real `scripts/start.ts` processes for the scale-out test, and a private redis-server
  * (the app's Redis key prefix is fixed per deployment, so processes under test get their own
  * Redis instead of sharing key names with other test files on the shared one).
  */

@@ -10,7 +10,7 @@ import { openDatabase, type Database } from '../../../db/connection.js';
 import { signInitData } from '../../../webapp/server/auth.js';
 
 /**
- * Real processes for the multi-process scenarios of issue #8: `scripts/start.ts` with a chosen
+ * Real processes for the multi-process scenarios: `scripts/start.ts` with a chosen
  * ROLES, a private redis-server we may kill, a private PostgreSQL we may restart, and fresh
  * databases on the shared PostgreSQL. The shared Postgres/Redis are never stopped.
  */
