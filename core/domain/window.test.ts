@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { currentOrNextOccurrence, isWithinWindow, occurrenceOn, normalizeTime, parseTimeOfDay, periodKey, validateWindow, windowStartDate } from './window.js';
+import { currentOrNextOccurrence, isWithinWindow, isWithinWindowAt, localClock, occurrenceOn, periodKeyAt, normalizeTime, parseTimeOfDay, periodKey, validateWindow, windowStartDate } from './window.js';
 import { instantOf } from './time.js';
 import { DomainError } from './errors.js';
 
@@ -168,5 +168,20 @@ describe('the window occurrence for a date: opens at start on that date, its las
     const cur = currentOrNextOccurrence(MIDNIGHT, now, TZ);
     expect(cur.open).toBe(true);
     expect({ ...cur, open: false }).toEqual(occurrenceOn(MIDNIGHT, '2026-11-27', TZ));
+  });
+});
+
+describe('local time once per receive second gives the same verdict and period as per call', () => {
+  it('isWithinWindowAt and periodKeyAt through localClock equal isWithinWindow and periodKey for any instant and window', () => {
+    const local = localClock(TZ);
+    const base = at('2026-11-27', '00:00:00');
+    fc.assert(
+      fc.property(fc.integer({ min: -86_400_000, max: 8 * 86_400_000 }), fc.constantFrom(GOLDEN, MIDNIGHT, null), fc.constantFrom('daily', 'weekly', 'once') as fc.Arbitrary<'daily' | 'weekly' | 'once'>, (dt, w, period) => {
+        const ms = base + dt;
+        const m = { period, window: w };
+        expect(isWithinWindowAt(w, local(ms))).toBe(isWithinWindow(w, ms, TZ));
+        expect(periodKeyAt(m, local(ms))).toBe(periodKey(m, ms, TZ));
+      }),
+    );
   });
 });

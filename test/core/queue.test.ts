@@ -105,6 +105,32 @@ describe('Redis Streams consumer group', () => {
     expect(pending[0]).toBe(0);
   });
 
+  it('CONSUMER_IN_FLIGHT: a consumer applies two entries at once, acknowledges each after its commit, and counts every play once', async () => {
+    h = await createHarness({ services: { consume: false } });
+    const prefix = `${h.backend.redisPrefix}qf:`;
+    const q = new RedisStreamQueue({ redisUrl: REDIS_URL, prefix, batchSize: 100, log, claimIdleMs: 300, blockMs: 100, inFlight: 2, consumerName: 'F' });
+    cleanups.push(() => q.stop(), () => deleteRedisPrefix(REDIS_URL, prefix));
+    let running = 0;
+    let peak = 0;
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    q.startConsumer(async (batch) => {
+      running++;
+      peak = Math.max(peak, running);
+      if (peak >= 2) release();
+      await gate; // hold the first batch until a second one runs beside it
+      await h.s.applyBatch(batch);
+      running--;
+    });
+    // one entry per enqueue; the same players in both, so their row locks meet
+    await q.enqueue(events(h, [201, 202], 2, 'f1'));
+    await q.enqueue(events(h, [201, 202], 2, 'f2'));
+    await q.drain(30_000);
+    expect(peak).toBe(2);
+    // 8 plays × 2 missions; golden capped at 3 per user, daily counts all 4
+    expect(await totals(h)).toEqual({ ma: 16, counted: 16, progress: 3 + 3 + 4 + 4, vault: 8 * 20 });
+  });
+
   it('enqueue answers SERVICE_UNAVAILABLE when Redis cannot take the events (never accept-and-drop)', async () => {
     h = await createHarness({ services: { consume: false } });
     const q = new RedisStreamQueue({ redisUrl: 'redis://127.0.0.1:1', prefix: 'nowhere:', batchSize: 10, log });
