@@ -1,13 +1,10 @@
 import type { Database } from '../../db/connection.js';
-import type { Audience, Mission, MissionCatalog } from './catalog.js';
+import type { Mission } from './catalog.js';
 import { isLiveFor } from './catalog.js';
-import type { FlagService } from './flags.js';
-import type { ClockHealth } from '../domain/clockHealth.js';
-import type { Clock } from '../platform/clock.js';
 import { currentOrNextOccurrence, isWithinWindow, periodKey } from '../domain/window.js';
 import { getBalance } from './ledger.js';
 import { stampsOf } from '../domain/rewards.js';
-import type { ExperimentTimeline } from './experiments.js';
+import type { ClaimDeps } from './claim.js';
 
 export type MissionStatus = 'locked' | 'active' | 'completed' | 'claimed';
 
@@ -29,16 +26,8 @@ export interface MissionView {
   periodKey: string;
 }
 
-export interface ViewDeps {
-  database: Database;
-  catalog: MissionCatalog;
-  flags: FlagService;
-  clockHealth: ClockHealth;
-  clock: Clock;
-  audience: Audience;
-  tz: string;
-  experiments?: { timeline(): Promise<ExperimentTimeline> };
-}
+/** The mission list needs what a claim needs (the same visibility and window rules). */
+export type ViewDeps = ClaimDeps;
 
 /**
  * GET /api/mission (docs/design.md; plan §5.2): missions the flag lets this player see, with their
