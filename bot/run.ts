@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
+import { safeEqual } from '../core/platform/safeEqual.js';
 import type { Hono } from 'hono';
 import { webhookCallback, type Bot } from 'grammy';
 import { run, type RunnerHandle } from '@grammyjs/runner';
@@ -21,13 +21,6 @@ export interface BotHandle {
   stop(): Promise<void>;
 }
 
-
-function safeEqual(a: string | undefined, b: string): boolean {
-  if (a === undefined) return false;
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
 
 /**
  * POST /telegram/webhook: the secret header is checked before anything else, so a wrong or

@@ -4,6 +4,8 @@
  * Any of these can be overridden from the environment. Never use this in production.
  */
 const defaults: Record<string, string> = {
+  // DEV_MODE is accepted only in development or test (core/platform/config.ts)
+  NODE_ENV: 'development',
   DEV_MODE: '1',
   GOLDEN_HOUR_ENABLED: 'on',
   ADMIN_IDS: '1001',

@@ -37,7 +37,8 @@ describe('configuration is validated once at start (docs/design.md)', () => {
   });
   it('DEV_MODE=1 is refused together with NODE_ENV=production', () => {
     expect(bad({ DEV_MODE: '1', NODE_ENV: 'production' })).toMatch(/DEV_MODE.*production/);
-    expect(loadConfig({ DEV_MODE: '1' }).devMode).toBe(true);
+    expect(bad({ DEV_MODE: '1' })).toMatch(/DEV_MODE.*NODE_ENV is unset/); // unset counts as production
+    expect(loadConfig({ DEV_MODE: '1', NODE_ENV: 'development' }).devMode).toBe(true);
   });
   it('lists parse: ADMIN_IDS, TESTER_IDS, NTP_SERVERS, ROLES', () => {
     const c = loadConfig({ ADMIN_IDS: '1, 2', TESTER_IDS: '3', NTP_SERVERS: '127.0.0.1:1123,127.0.0.1:1124', ROLES: 'api' });

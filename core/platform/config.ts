@@ -8,6 +8,12 @@ import { FLAG_STATES, type FlagState } from '../../db/schema.js';
 
 export type { FlagState };
 export const ROLE_NAMES = ['api', 'bot', 'worker'] as const;
+/**
+ * The only NODE_ENV values that count as "not production". Anything else (unset, `Production`,
+ * `staging`…) is treated as production: DEV_MODE is refused and /metrics needs METRICS_TOKEN
+ * (docs/reliability.md, threat model).
+ */
+export const NON_PRODUCTION_ENVS = ['development', 'test'] as const;
 export type Role = (typeof ROLE_NAMES)[number];
 
 const idList = z
@@ -75,7 +81,7 @@ const hostPort = /^[A-Za-z0-9.\-:[\]]+:\d{1,5}$/;
 
 const schema = z
   .object({
-    NODE_ENV: z.string().default('development'),
+    NODE_ENV: z.string().optional(),
     PORT: int(3000, 0, 65535),
     HOST: z.string().default('0.0.0.0'),
     DATABASE_URL: optionalUrl(['postgres:', 'postgresql:']),
@@ -127,6 +133,8 @@ const schema = z
     CLOCK_CHECK_INTERVAL_S: int(60, 5, 3600),
     CLOCK_FAIL_CLOSE_AFTER: int(3, 1, 1000),
     INIT_DATA_MAX_AGE_S: int(86400, 1, 30 * 86400),
+    // manual payouts for a period older than this many days (or in the future) are refused
+    PAYOUT_MAX_AGE_DAYS: int(7, 0, 366),
     ROLES: z
       .string()
       .default('api,bot,worker')
@@ -157,8 +165,12 @@ const schema = z
     QUEUE_CLAIM_IDLE_MS: int(30_000, 100, 3_600_000),
   })
   .superRefine((c, ctx) => {
-    if (c.DEV_MODE && c.NODE_ENV === 'production') {
-      ctx.addIssue({ code: 'custom', path: ['DEV_MODE'], message: 'DEV_MODE=1 is refused when NODE_ENV=production' });
+    if (c.DEV_MODE && !isNonProduction(c.NODE_ENV)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DEV_MODE'],
+        message: `DEV_MODE=1 is accepted only with NODE_ENV=${NON_PRODUCTION_ENVS.join(' or ')}; NODE_ENV is ${c.NODE_ENV === undefined ? 'unset' : `"${c.NODE_ENV}"`}, which counts as production`,
+      });
     }
     if (c.BOT_MODE === 'webhook') {
       if (!c.WEBHOOK_URL) ctx.addIssue({ code: 'custom', path: ['WEBHOOK_URL'], message: 'required when BOT_MODE=webhook' });
@@ -174,9 +186,15 @@ const schema = z
 
 export type Config = ReturnType<typeof toConfig>;
 
+function isNonProduction(nodeEnv: string | undefined): boolean {
+  return (NON_PRODUCTION_ENVS as readonly (string | undefined)[]).includes(nodeEnv);
+}
+
 function toConfig(e: z.output<typeof schema>) {
   return {
     nodeEnv: e.NODE_ENV,
+    /** NODE_ENV is not development or test: fail closed (DEV_MODE refused, /metrics needs a token) */
+    production: !isNonProduction(e.NODE_ENV),
     port: e.PORT,
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
@@ -200,6 +218,7 @@ function toConfig(e: z.output<typeof schema>) {
     clockCheckIntervalS: e.CLOCK_CHECK_INTERVAL_S,
     clockFailCloseAfter: e.CLOCK_FAIL_CLOSE_AFTER,
     initDataMaxAgeS: e.INIT_DATA_MAX_AGE_S,
+    payoutMaxAgeDays: e.PAYOUT_MAX_AGE_DAYS,
     roles: e.ROLES,
     devMode: e.DEV_MODE,
     logLevel: e.LOG_LEVEL,

@@ -1,4 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
+import { csvCell } from './csv.js';
 import type { Services } from '../missions/services.js';
 import type { Mission } from '../missions/catalog.js';
 import { addDays, formatLocal, instantOf, localIso, localParts, parseDate, zoneLabel } from '../domain/time.js';
@@ -320,14 +321,10 @@ export function formatReportText(r: DailyReport, lang: string | null | undefined
   ].join('\n');
 }
 
-const csvCell = (v: unknown) => {
-  const s = v === null || v === undefined ? '' : String(v);
-  return /[",\n\r]/.test(s) || /^[=+\-@]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-};
 
 /**
  * CSV export: a `section,metric,value` table, a blank line, then the per-minute table.
- * Cells that a spreadsheet would run as a formula are quoted.
+ * Cells that a spreadsheet would run as a formula are neutralised (csv.ts).
  */
 export function reportCsv(r: DailyReport): string {
   const rows: unknown[][] = [['section', 'metric', 'value']];

@@ -92,6 +92,8 @@ describe('Mini App in Chromium: locked at 21:29, live at 21:30, three plays, cla
       BOT_TOKEN,
       DEV_MODE: '1',
       ADMIN_IDS: String(ADMIN),
+      // the demo play button (POST /api/dev/play) is for admins and testers only
+      TESTER_IDS: `${PLAYER},1002`,
       GOLDEN_HOUR_ENABLED: 'on',
       DATABASE_URL: backend.databaseUrl,
       DATA_DIR: backend.dataDir,

@@ -61,7 +61,9 @@ export function createApp(s: Services, opts: AppOptions = {}) {
   app.route('/', ingestRoutes(s, { token: config.ingestToken }));
   app.route('/', playerRoutes(s, { auth, clientIp }));
   app.route('/', adminRoutes(s, { auth, adminIds: config.adminIds }));
-  if (config.devMode) app.route('/', devRoutes(s, { auth, adminIds: config.adminIds, authClock }));
+  if (config.devMode) app.route('/', devRoutes(s, { auth, adminIds: config.adminIds, testerIds: config.testerIds, authClock }));
+  // before the mounts: their catch-all serves the Mini App page, which an API client must never get
+  app.all('/api/*', notFoundProblem());
 
   for (const m of opts.mount ?? []) m(app, s);
   return app;

@@ -108,10 +108,11 @@ export function tmaAuth(o: AuthOptions): MiddlewareHandler<AuthEnv> {
   };
 }
 
-export function requireAdmin(adminIds: readonly number[]): MiddlewareHandler<AuthEnv> {
+/** After tmaAuth: only the listed user ids pass (ADMIN_IDS; for demo play also TESTER_IDS). */
+export function requireAdmin(adminIds: readonly number[], detail = 'admins only'): MiddlewareHandler<AuthEnv> {
   return async (c, next) => {
     const u = c.get('user');
-    if (!u || !adminIds.includes(u.id)) throw new DomainError('FORBIDDEN', 'admins only');
+    if (!u || !adminIds.includes(u.id)) throw new DomainError('FORBIDDEN', detail);
     await next();
   };
 }

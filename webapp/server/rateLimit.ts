@@ -7,9 +7,14 @@ import type { AuthEnv } from './auth.js';
 import type { Metrics } from '../../core/platform/metrics.js';
 
 /**
- * Claim rate limit (DESIGN.md §4; plan §11): 20 requests per 2 s per (IP, user) pair — a burst of
- * 20 that refills at 10/s on average. Keyed by the pair, never by IP alone (carrier NAT).
+ * Claim rate limit (DESIGN.md §4; plan §11): 20 requests per 2 s per (address, user) pair — a
+ * burst of 20 that refills at 10/s on average — and a second bucket of the same size per user
+ * across all addresses, so one player from N addresses does not get N bursts. Never by address
+ * alone (carrier NAT). An IPv6 address counts by its /64 (one subscriber's prefix).
  * Redis-backed with an in-memory insurance limiter for Redis outages.
+ *
+ * @example
+ * app.post('/api/mission/:id/claim', rateLimit({ route: '/api/mission/:id/claim', keyPrefix: 'rl:claim', clientIp }), handler)
  */
 export interface RateLimitOptions {
   route: string;
@@ -33,16 +38,34 @@ export function createLimiter(o: Pick<RateLimitOptions, 'redis' | 'keyPrefix' | 
   return new RateLimiterRedis({ storeClient: o.redis, points, duration, keyPrefix: o.keyPrefix, insuranceLimiter: memory, rejectIfRedisNotReady: true });
 }
 
+/**
+ * The address part of a rate-limit key: IPv4 as is (also when IPv4-mapped, `::ffff:1.2.3.4`),
+ * IPv6 by its first 64 bits, since one subscriber gets a whole /64 and picks addresses at will.
+ */
+export function addressKey(ip: string): string {
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip);
+  if (mapped) return mapped[1]!;
+  if (!ip.includes(':')) return ip;
+  const bare = ip.replace(/%.*$/, '').toLowerCase(); // zone id (fe80::1%eth0)
+  const [head = '', tail] = bare.split('::');
+  const h = head ? head.split(':') : [];
+  const t = tail ? tail.split(':') : [];
+  const groups = tail === undefined ? h : [...h, ...Array(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t];
+  if (groups.length < 4 || groups.slice(0, 4).some((g) => !/^[0-9a-f]{1,4}$/.test(g))) return bare;
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}
+
 export function rateLimit(o: RateLimitOptions): MiddlewareHandler<AuthEnv> {
-  const limiter = createLimiter(o);
+  const pair = createLimiter(o);
+  const perUser = createLimiter({ ...o, keyPrefix: `${o.keyPrefix}:user` });
   const sample = o.logSample ?? 0.1;
   const rnd = o.random ?? Math.random;
   return async (c, next) => {
-    const ip = o.clientIp(c);
     const user = c.get('user');
-    const key = `${ip}|${user?.id ?? 'anon'}`;
+    const who = String(user?.id ?? 'anon');
     try {
-      await limiter.consume(key, 1);
+      await pair.consume(`${addressKey(o.clientIp(c))}|${who}`, 1);
+      if (user) await perUser.consume(who, 1);
     } catch (rej) {
       if (!(rej instanceof RateLimiterRes)) throw rej;
       const retryAfterS = Math.max(1, Math.ceil(rej.msBeforeNext / 1000));

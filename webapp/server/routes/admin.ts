@@ -1,14 +1,19 @@
 import { Hono, type MiddlewareHandler } from 'hono';
+import { z } from 'zod';
 import { DomainError } from '../../../core/domain/errors.js';
 import { localIso } from '../../../core/domain/time.js';
 import { adminView, createMission, updateMission } from '../../../core/missions/adminMissions.js';
 import { listAudit } from '../../../core/missions/audit.js';
 import type { Services } from '../../../core/services.js';
 import { requireAdmin, type AuthEnv } from '../auth.js';
+import { intParam, query } from '../query.js';
 import { readJson } from '../readJson.js';
 import { experimentsRoutes } from './experiments.js';
 import { payoutsRoutes } from './payouts.js';
 import { reportsRoutes } from './reports.js';
+
+const noQuery = z.object({});
+const auditQuery = z.object({ limit: intParam(1, 500).optional() });
 
 export interface AdminRoutesOptions {
   /** the Telegram init data middleware (tmaAuth); ADMIN_IDS is checked after it */
@@ -29,6 +34,13 @@ export function adminRoutes(s: Services, options: AdminRoutesOptions) {
   const o = { auditLimit: 50, ...options };
   const app = new Hono<AuthEnv>();
   app.use('/api/admin/*', o.auth, requireAdmin(o.adminIds));
+  // every admin parameter is validated: routes without parameters take none
+  for (const path of ['/api/admin/missions', '/api/admin/missions/*', '/api/admin/flags/*', '/api/admin/experiments/*']) {
+    app.use(path, async (c, next) => {
+      query(c, noQuery);
+      await next();
+    });
+  }
 
   app.get('/api/admin/missions', async (c) =>
     c.json({ missions: (await s.catalog.all()).map(adminView), serverTime: new Date(s.clock.nowMs()).toISOString(), local: localIso(s.clock.nowMs(), s.config.tz) }),
@@ -46,8 +58,8 @@ export function adminRoutes(s: Services, options: AdminRoutesOptions) {
     return c.json({ state: r.after, previous: r.before });
   });
   app.get('/api/admin/audit', async (c) => {
-    const limit = Number(c.req.query('limit') ?? o.auditLimit);
-    return c.json({ entries: await listAudit(s.database, Number.isFinite(limit) ? limit : o.auditLimit) });
+    const { limit } = query(c, auditQuery);
+    return c.json({ entries: await listAudit(s.database, limit ?? o.auditLimit) });
   });
 
   reportsRoutes(app, s);

@@ -11,6 +11,8 @@ export interface DevRoutesOptions {
   /** the Telegram init data middleware (tmaAuth) */
   auth: MiddlewareHandler<AuthEnv>;
   adminIds: readonly number[];
+  /** TESTER_IDS: with admins, the only players who may queue a demo play */
+  testerIds: readonly number[];
   /** the clock init data is signed and judged on (real time in dev mode, so a clock jump keeps sessions) */
   authClock: Clock;
 }
@@ -18,10 +20,11 @@ export interface DevRoutesOptions {
 /**
  * DEV_MODE only (docs/design.md): `POST /api/dev/login` signs init data when no BOT_TOKEN is set,
  * `PUT /api/dev/clock` moves the adjustable clock (admins), `POST /api/dev/play` queues one
- * PLAY_GAME for the caller. createApp does not mount these at all unless DEV_MODE=1.
+ * PLAY_GAME for the caller (admins and testers: a demo play must not become a free reward for any
+ * signed-in player). createApp does not mount these at all unless DEV_MODE=1.
  *
  * @example
- * if (config.devMode) app.route('/', devRoutes(s, { auth, adminIds: config.adminIds, authClock }))
+ * if (config.devMode) app.route('/', devRoutes(s, { auth, adminIds: config.adminIds, testerIds: config.testerIds, authClock }))
  */
 export function devRoutes(s: Services, options: DevRoutesOptions) {
   const o = { ...options };
@@ -52,7 +55,7 @@ export function devRoutes(s: Services, options: DevRoutesOptions) {
     return c.json({ serverTime: new Date(now).toISOString(), local: localIso(now, s.config.tz) });
   });
 
-  app.use('/api/dev/play', o.auth);
+  app.use('/api/dev/play', o.auth, requireAdmin([...o.adminIds, ...o.testerIds], 'admins and testers only'));
   app.post('/api/dev/play', async (c) => {
     const u = c.get('user');
     const receivedAt = s.clock.nowMs();

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { DomainError } from '../../../core/domain/errors.js';
 import { ACTION_TYPES, type GameEvent } from '../../../core/missions/progress.js';
+import { safeEqual } from '../../../core/platform/safeEqual.js';
 import type { Services } from '../../../core/services.js';
 import { readJson } from '../readJson.js';
 
@@ -38,7 +39,7 @@ export function ingestRoutes(s: Services, options: IngestRoutesOptions) {
   const app = new Hono();
   app.post('/api/events', async (c) => {
     const auth = c.req.header('authorization');
-    if (!o.token || auth !== `Bearer ${o.token}`) throw new DomainError('UNAUTHORIZED', 'ingest needs Authorization: Bearer <INGEST_TOKEN>');
+    if (!o.token || !safeEqual(auth, `Bearer ${o.token}`)) throw new DomainError('UNAUTHORIZED', 'ingest needs Authorization: Bearer <INGEST_TOKEN>');
     const receivedAt = s.clock.nowMs();
     const body = await readJson(c);
     if (!body || typeof body !== 'object' || !Array.isArray((body as { events?: unknown }).events)) {

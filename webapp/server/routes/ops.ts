@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { safeEqual } from '../../../core/platform/safeEqual.js';
 import type { Services } from '../../../core/services.js';
 import { problem } from '../problem.js';
 
@@ -8,10 +9,13 @@ export interface OpsRoutesOptions {
 }
 
 /**
- * The operations endpoints: `/metrics` (METRICS_TOKEN bearer when set), `/healthz` (liveness),
+ * The operations endpoints: `/metrics`, `/healthz` (liveness),
  * `/readyz` (database reachable, and Redis when configured). Mounted on the API app, and served
  * alone on METRICS_PORT by processes without the api role (opsApp.ts), so every instance exports
  * its own metrics (consumer lag, scheduler and notification counters live in workers).
+ * `/metrics` takes `Authorization: Bearer <METRICS_TOKEN>`; in production without METRICS_TOKEN it
+ * answers 401 to everyone, since claims, flag state and queue lag are not public
+ * (docs/operations.md, Metrics).
  *
  * @example
  * app.route('/', opsRoutes(s))
@@ -38,8 +42,9 @@ export function opsRoutes(s: Services, options: OpsRoutesOptions = {}) {
     return c.json({ ok, checks }, ok ? 200 : 503);
   });
   app.get('/metrics', async (c) => {
-    if (s.config.metricsToken && c.req.header('authorization') !== `Bearer ${s.config.metricsToken}`) {
-      return problem(c, 'UNAUTHORIZED', 'metrics need a bearer token');
+    const token = s.config.metricsToken;
+    if (token ? !safeEqual(c.req.header('authorization'), `Bearer ${token}`) : s.config.production) {
+      return problem(c, 'UNAUTHORIZED', token ? 'metrics need a bearer token' : 'metrics are off in production until METRICS_TOKEN is set');
     }
     s.metrics.windowOpen.set((await s.goldenWindowOpen()) ? 1 : 0);
     return c.body(await s.metrics.registry.metrics(), 200, { 'Content-Type': s.metrics.registry.contentType });

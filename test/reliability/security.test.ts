@@ -1,0 +1,175 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { serve, type ServerType } from '@hono/node-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../core/platform/config.js';
+import { createHarness, ADMIN_ID, TESTER_ID, type Harness } from '../support/harness.js';
+
+/**
+ * Security hardening rules (docs/reliability.md, threat model), each proved over the real app.
+ */
+const PLAYER = 5151;
+
+describe('DEV_MODE=1 is accepted only with NODE_ENV development or test', () => {
+  it.each(['development', 'test'])('NODE_ENV=%s with DEV_MODE=1 starts in dev mode', (env) => {
+    expect(loadConfig({ NODE_ENV: env, DEV_MODE: '1' }).devMode).toBe(true);
+  });
+  it.each([undefined, 'production', 'Production', 'prod', 'staging', 'dev', 'TEST'])('NODE_ENV=%s with DEV_MODE=1 is refused naming DEV_MODE', (env) => {
+    const e = { NODE_ENV: env, DEV_MODE: '1' };
+    expect(() => loadConfig(e)).toThrow(ConfigError);
+    expect(() => loadConfig(e)).toThrow(/^[\s\S]*DEV_MODE: DEV_MODE=1 is accepted only with NODE_ENV=development or test/);
+  });
+  it('without DEV_MODE any NODE_ENV starts, and only development and test count as non-production', () => {
+    expect(loadConfig({}).production).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'staging' }).production).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'development' }).production).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'test' }).production).toBe(false);
+  });
+});
+
+describe('/api/dev/play is for admins and testers only', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness({ env: { DEV_MODE: '1' } });
+  });
+  afterAll(async () => h?.close());
+
+  // in dev mode init data is judged on real time (the dev clock jumps), so sign it now
+  const as = (userId: number) => ({ authorization: h.auth(userId, { authDate: new Date() }) });
+
+  it('a player gets 403 FORBIDDEN and nothing is queued; a tester and an admin get 202', async () => {
+    const refused = await h.req('/api/dev/play', { method: 'POST', headers: as(PLAYER) });
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { code: string }).code).toBe('FORBIDDEN');
+    for (const who of [TESTER_ID, ADMIN_ID]) expect((await h.req('/api/dev/play', { method: 'POST', headers: as(who) })).status).toBe(202);
+    await h.s.queue.drain();
+    const { stamps } = (await (await h.req('/api/me', { headers: as(PLAYER) })).json()) as { stamps: number };
+    expect(stamps).toBe(0);
+  });
+});
+
+describe('/metrics in production needs METRICS_TOKEN', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness({ env: { NODE_ENV: 'production' } });
+  });
+  afterAll(async () => h?.close());
+
+  it('production without METRICS_TOKEN: 401 problem to everyone, with or without a bearer', async () => {
+    const cases: Array<Record<string, string>> = [{}, { authorization: 'Bearer ' }, { authorization: 'Bearer anything' }];
+    for (const headers of cases) {
+      const res = await h.app.request('/metrics', { headers });
+      expect(res.status).toBe(401);
+      expect(res.headers.get('content-type')).toContain('application/problem+json');
+      expect(await res.text()).not.toContain('mission_claim_total');
+    }
+  });
+});
+
+describe('unknown /api/* paths are 404 problems, never the Mini App page', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    // the mount stands in for the built Mini App, whose catch-all answers every other path with index.html
+    h = await createHarness({ app: { mount: [(app) => app.get('*', (c) => c.html('<!doctype html><div id="app"></div>'))] } });
+  });
+  afterAll(async () => h?.close());
+
+  it.each(['/api/nope', '/api//admin/missions', '/api/Admin/missions', '/api/mission/1/claim/x', '/api/'])('GET %s → 404 application/problem+json', async (p) => {
+    const res = await h.app.request(p, { headers: { authorization: h.auth(ADMIN_ID) } });
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+    expect(((await res.json()) as { code: string }).code).toBe('NOT_FOUND');
+  });
+  it('the page itself is still served outside /api', async () => {
+    const res = await h.app.request('/some/client/route');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/html');
+  });
+});
+
+describe('every admin query parameter is validated (400 VALIDATION_FAILED)', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness();
+  });
+  afterAll(async () => h?.close());
+
+  it.each([
+    '/api/admin/audit?limit=1.5',
+    '/api/admin/audit?limit=abc',
+    '/api/admin/audit?limit=0',
+    '/api/admin/audit?limit=1e3',
+    '/api/admin/audit?limit=1&limit=2',
+    '/api/admin/audit?lmit=5',
+    '/api/admin/reports/daily?date=2026-13-45',
+    '/api/admin/reports/daily?date=yesterday',
+    '/api/admin/reports/daily?format=xls',
+    '/api/admin/missions?x=1',
+    '/api/admin/flags/golden-hour?state=on',
+  ])('%s → 400 VALIDATION_FAILED', async (p) => {
+    const res = await h.req(p, { userId: ADMIN_ID });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { code: string }).code).toBe('VALIDATION_FAILED');
+  });
+  it('good values still work: limit=20, a real date, format=csv', async () => {
+    expect((await h.req('/api/admin/audit?limit=20', { userId: ADMIN_ID })).status).toBe(200);
+    expect((await h.req('/api/admin/reports/daily?date=2026-11-27', { userId: ADMIN_ID })).status).toBe(200);
+    const csv = await h.req('/api/admin/reports/daily?date=2026-11-27&format=csv', { userId: ADMIN_ID });
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('content-type')).toContain('text/csv');
+  });
+});
+
+describe('claim rate limit: a per-player bucket across addresses', () => {
+  let h: Harness;
+  let server: ServerType;
+  let port: number;
+  beforeAll(async () => {
+    // no clientIp override: the address is the real socket's
+    h = await createHarness({ app: { clientIp: undefined } });
+    server = await new Promise<ServerType>((resolve) => {
+      const srv = serve({ fetch: h.app.fetch, port: 0, hostname: '0.0.0.0' }, () => resolve(srv));
+    });
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+    await h?.close();
+  });
+
+  const claimFrom = (localAddress: string, missionId: number) =>
+    new Promise<number>((resolve, reject) => {
+      const req = http.request(
+        { host: '127.0.0.1', port, localAddress, method: 'POST', path: `/api/mission/${missionId}/claim`, headers: { authorization: h.auth(PLAYER), 'x-idempotency-key': randomUUID(), 'content-length': '0' } },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+
+  it('one player from three loopback addresses (127.0.0.2, .3, .4) hits the per-player limit of 20', async () => {
+    const id = await h.missionId('golden_hour_play_3');
+    // 10 from each address: no (address, player) pair goes over 20, the player's 30 do
+    const statuses = await Promise.all(['127.0.0.2', '127.0.0.3', '127.0.0.4'].flatMap((a) => Array.from({ length: 10 }, () => claimFrom(a, id))));
+    const limited = statuses.filter((s) => s === 429).length;
+    expect(limited).toBeGreaterThanOrEqual(10);
+    expect(statuses.filter((s) => s !== 429).every((s) => s === 409)).toBe(true); // NOT_COMPLETED: the limit let them through to the rule
+    // another player on the same addresses has a bucket of their own
+    const other = await new Promise<number>((resolve, reject) => {
+      const req = http.request(
+        { host: '127.0.0.1', port, localAddress: '127.0.0.2', method: 'POST', path: `/api/mission/${id}/claim`, headers: { authorization: h.auth(PLAYER + 1), 'x-idempotency-key': randomUUID(), 'content-length': '0' } },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    expect(other).toBe(409);
+  });
+});
