@@ -19,6 +19,8 @@ export interface AppOptions {
   mount?: Array<(app: Hono<AuthEnv>, s: Services) => void>;
   /** for tests: client address when there is no socket */
   clientIp?: (c: Context) => string;
+  /** claim bucket size and window (default 20 per 2 s; tests lengthen the window so a slow machine cannot refill it) */
+  claimRateLimit?: { points?: number; durationS?: number };
 }
 
 function socketIp(c: Context): string {
@@ -59,7 +61,7 @@ export function createApp(s: Services, opts: AppOptions = {}) {
 
   app.route('/', opsRoutes(s));
   app.route('/', ingestRoutes(s, { token: config.ingestToken }));
-  app.route('/', playerRoutes(s, { auth, clientIp }));
+  app.route('/', playerRoutes(s, { auth, clientIp, claimRateLimit: opts.claimRateLimit }));
   app.route('/', adminRoutes(s, { auth, adminIds: config.adminIds }));
   if (config.devMode) app.route('/', devRoutes(s, { auth, adminIds: config.adminIds, testerIds: config.testerIds, authClock }));
   // before the mounts: their catch-all serves the Mini App page, which an API client must never get

@@ -16,6 +16,8 @@ export interface PlayerRoutesOptions {
   /** share of claim rejections logged (plan §11: 10%) */
   rejectionLogSample?: number;
   random?: () => number;
+  /** claim bucket size and window (rateLimit.ts defaults: 20 per 2 s) */
+  claimRateLimit?: { points?: number; durationS?: number };
 }
 
 /**
@@ -53,7 +55,7 @@ export function playerRoutes(s: Services, options: PlayerRoutesOptions) {
   app.get('/api/mission', async (c) => c.json(await s.listMissions(c.get('user').id)));
   app.post(
     '/api/mission/:id/claim',
-    rateLimit({ route: '/api/mission/:id/claim', redis: s.stores.redis, keyPrefix: 'rl:claim', metrics: s.metrics, log: s.log, clientIp: o.clientIp }),
+    rateLimit({ route: '/api/mission/:id/claim', redis: s.stores.redis, keyPrefix: 'rl:claim', metrics: s.metrics, log: s.log, clientIp: o.clientIp, ...o.claimRateLimit }),
     idempotency({ store: s.stores.kv, metrics: s.metrics }),
     async (c) => {
       const id = Number(c.req.param('id'));
