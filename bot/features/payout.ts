@@ -67,7 +67,7 @@ export const payoutFeature: Feature = ({ downloadFile }) => {
       return void (await ctx.reply(t('payout.noMission', { key: ref ?? 'golden' }))), null;
     }
     try {
-      return { missionId: mission.id, periodKey: payoutPeriod(mission, { date, nowMs: s.clock.nowMs(), tz: s.config.tz }) };
+      return { missionId: mission.id, periodKey: payoutPeriod(mission, { date, nowMs: s.clock.nowMs(), tz: s.config.tz, maxAgeDays: s.config.payoutMaxAgeDays }) };
     } catch {
       return void (await ctx.reply(t('why.badDate', { value: date ?? '' }))), null;
     }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { parse as parseCsv } from 'csv-parse/sync';
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/connection.js';
 import type { Clock } from '../platform/clock.js';
@@ -7,7 +8,7 @@ import { goldenMissionOf, type Mission, type MissionCatalog } from './catalog.js
 import type { Metrics } from '../platform/metrics.js';
 import { payRewards } from './ledger.js';
 import { writeAudit } from './audit.js';
-import { isoWeekKey, parseDate } from '../domain/time.js';
+import { addDays, isoWeekKey, localParts, parseDate } from '../domain/time.js';
 import { periodKey } from '../domain/window.js';
 import type { ExperimentTimeline } from './experiments.js';
 
@@ -36,37 +37,58 @@ export interface ParsedPayoutCsv {
 }
 
 const HEADER_RE = /^[A-Za-z_][A-Za-z0-9_ .-]*$/;
+/** header names of the id column in an export with many columns */
+const ID_HEADER_RE = /^(user[ _]?id|telegram[ _]?(user[ _]?)?id|tg[ _]?id|uid)$/i;
 
 /**
- * One column of Telegram user ids, optional header; BOM, CRLF, blank lines, surrounding quotes and
- * extra columns are tolerated (the first cell counts). Refuses > 1 MB or > 100k rows.
+ * A CSV of Telegram user ids, parsed by csv-parse: quoted fields, BOM, CRLF, `,` `;` or tab as the
+ * separator, blank lines. In an export with many columns the id column is found by its header
+ * (`user_id`, `telegram_id`, `uid`…); without such a header the first column counts, and a first
+ * row that is a word (not an id) is taken as the header. Refuses > 1 MB or > 100k rows.
  */
 export function parsePayoutCsv(input: string | Uint8Array): ParsedPayoutCsv {
   const bytes = typeof input === 'string' ? Buffer.from(input, 'utf8') : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
   if (bytes.byteLength > PAYOUT_MAX_BYTES) throw new DomainError('PAYLOAD_TOO_LARGE', `the file is over ${PAYOUT_MAX_BYTES} bytes`);
   const fileSha256 = createHash('sha256').update(bytes).digest('hex');
-  const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
-  const lines = text.split(/\r\n|\n|\r/);
+  let records: Array<{ record: string[]; info: { lines: number } }>;
+  try {
+    records = parseCsv(bytes, {
+      bom: true,
+      delimiter: [',', ';', '\t'],
+      relax_column_count: true,
+      relax_quotes: true,
+      skip_empty_lines: true,
+      skip_records_with_empty_values: true,
+      trim: true,
+      info: true,
+      max_record_size: 64 * 1024,
+    }) as unknown as Array<{ record: string[]; info: { lines: number } }>;
+  } catch (err) {
+    throw new DomainError('VALIDATION_FAILED', `the CSV cannot be read: ${String((err as Error).message).slice(0, 120)}`, { field: 'file' });
+  }
   const userIds: number[] = [];
   const seen = new Set<number>();
   const invalid: CsvLine[] = [];
   const duplicates: CsvLine[] = [];
+  let column = 0;
+  let first = 0;
+  const head = records[0]?.record ?? [];
+  const byName = head.findIndex((cell) => ID_HEADER_RE.test(cell));
+  if (byName >= 0) {
+    column = byName;
+    first = 1;
+  } else if (head.length && HEADER_RE.test(head[0]!)) {
+    first = 1; // a one-word header over the first column
+  }
   let rows = 0;
-  let sawData = false;
-  for (let i = 0; i < lines.length; i++) {
-    const raw = lines[i]!.trim();
-    if (raw === '') continue;
-    const cell = raw.split(/[,;\t]/)[0]!.trim().replace(/^"(.*)"$/, '$1').trim();
-    if (!sawData && HEADER_RE.test(cell)) {
-      sawData = true; // the header
-      continue;
-    }
-    sawData = true;
+  for (let i = first; i < records.length; i++) {
+    const { record, info } = records[i]!;
     if (++rows > PAYOUT_MAX_ROWS) throw new DomainError('PAYLOAD_TOO_LARGE', `more than ${PAYOUT_MAX_ROWS} rows`);
-    const line = i + 1;
+    const line = info.lines;
+    const cell = (record[column] ?? '').trim();
     const n = /^\d{1,16}$/.test(cell) ? Number(cell) : NaN;
     if (!Number.isSafeInteger(n) || n <= 0) {
-      invalid.push({ line, value: raw.slice(0, 40) });
+      invalid.push({ line, value: (cell || record.join(',')).slice(0, 40) });
       continue;
     }
     if (seen.has(n)) {
@@ -84,10 +106,18 @@ export interface PayoutTarget {
   periodKey: string;
 }
 
-/** The period a payout is for: the given local date's period, or the current one. */
-export function payoutPeriod(m: Mission, opts: { date?: string; nowMs: number; tz: string }): string {
+/**
+ * The period a payout is for: the given local date's period, or the current one. A date in the
+ * future, or more than `maxAgeDays` (PAYOUT_MAX_AGE_DAYS) before today, is refused: a manual
+ * payout is a remedy for a recent failure, not a way to pay for a day that has not happened.
+ */
+export function payoutPeriod(m: Mission, opts: { date?: string; nowMs: number; tz: string; maxAgeDays?: number }): string {
   if (!opts.date) return periodKey(m, opts.nowMs, opts.tz);
   const date = parseDate(opts.date);
+  const today = localParts(opts.nowMs, opts.tz).date;
+  if (date > today) throw new DomainError('VALIDATION_FAILED', `${date} is in the future (today is ${today})`, { field: 'date' });
+  const maxAge = opts.maxAgeDays ?? 7;
+  if (date < addDays(today, -maxAge)) throw new DomainError('VALIDATION_FAILED', `${date} is more than ${maxAge} days ago (PAYOUT_MAX_AGE_DAYS)`, { field: 'date' });
   if (m.period === 'once') return 'once';
   return m.period === 'weekly' ? isoWeekKey(date) : date;
 }
@@ -135,7 +165,12 @@ async function paidAmong(database: Database, exec: Parameters<Database['query']>
   return new Set(rows.map((r) => Number(r.user_id)));
 }
 
-export async function previewPayout(database: Database, target: PayoutTarget, csv: ParsedPayoutCsv, opts: { experiment?: ExperimentTimeline; includeHoldout?: boolean } = {}): Promise<PayoutPreview> {
+export async function previewPayout(
+  database: Database,
+  target: PayoutTarget,
+  csv: ParsedPayoutCsv,
+  opts: { experiment?: ExperimentTimeline; includeHoldout?: boolean } = {},
+): Promise<PayoutPreview> {
   const { mission: m, periodKey: period } = target;
   const paid = await paidAmong(database, undefined, m.id, period, csv.userIds);
   const holdout = csv.userIds.filter((u) => !paid.has(u) && opts.experiment?.isHoldout(m, u, period));

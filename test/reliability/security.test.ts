@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { serve, type ServerType } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../core/platform/config.js';
+import { sql } from 'drizzle-orm';
 import { createHarness, ADMIN_ID, TESTER_ID, type Harness } from '../support/harness.js';
 
 /**
@@ -172,5 +173,48 @@ describe('claim rate limit: a per-player bucket across addresses', () => {
       req.end();
     });
     expect(other).toBe(409);
+  });
+});
+
+describe('manual payouts: the CSV parsed by csv-parse, and only for a recent, past period', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness();
+  });
+  afterAll(async () => h?.close());
+
+  const payout = (body: string, q: string) =>
+    h.app.request(`/api/admin/payouts${q}`, { method: 'POST', headers: { authorization: h.auth(ADMIN_ID), 'content-type': 'text/csv' }, body });
+  const paidUsers = async () =>
+    (await h.s.database.query<{ user_id: string | number }>(sql`select distinct user_id from reward_ledger where source = 'payout' order by user_id`)).map((r) => Number(r.user_id));
+
+  it('a quoted, many-column CSV export with a BOM pays the right players (the user_id column, not the first)', async () => {
+    const csv =
+      '\uFEFF"name","note","user_id","score"\r\n' +
+      '"Kim, Minsu","said ""hi""; left",7101,12\r\n' +
+      '"Lee","multi\nline note",7102,9\r\n' +
+      '"7999","first column is not the id",7103,1\r\n';
+    const preview = (await (await payout(csv, '?date=2026-11-27')).json()) as { valid: number; toPayIds: number[]; invalidCount: number };
+    expect(preview).toMatchObject({ valid: 3, invalidCount: 0, toPayIds: [7101, 7102, 7103] });
+    const res = await payout(csv, '?date=2026-11-27&confirm=1');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ paid: 3 });
+    expect(await paidUsers()).toEqual([7101, 7102, 7103]);
+  });
+
+  it.each([
+    ['a day in the future', '2026-11-28'],
+    ['a day more than PAYOUT_MAX_AGE_DAYS (7) back', '2026-11-19'],
+  ])('%s → 400 VALIDATION_FAILED, nothing paid', async (_what, date) => {
+    const before = await paidUsers();
+    const res = await payout('user_id\n7201\n', `?date=${date}&confirm=1`);
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { code: string; field: string })).toMatchObject({ code: 'VALIDATION_FAILED', field: 'date' });
+    expect(await paidUsers()).toEqual(before);
+  });
+
+  it('seven days back is still allowed', async () => {
+    const res = await payout('user_id\n7301\n', '?date=2026-11-20');
+    expect(res.status).toBe(200);
   });
 });

@@ -1,13 +1,23 @@
 import type { Hono } from 'hono';
+import { z } from 'zod';
 import { DomainError } from '../../../core/domain/errors.js';
 import type { Services } from '../../../core/services.js';
 import { executePayout, parsePayoutCsv, payoutPeriod, previewPayout, resolvePayoutMission } from '../../../core/missions/payout.js';
 import type { AuthEnv } from '../auth.js';
+import { dateParam, flagParam, query } from '../query.js';
+
+const payoutQuery = z.object({
+  mission: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'a mission id or logic key').optional(),
+  date: z.union([z.literal(''), dateParam]).optional(),
+  confirm: flagParam.optional(),
+  includeHoldout: flagParam.optional(),
+});
 
 /**
  * POST /api/admin/payouts (DESIGN.md §4): the body is the CSV (one column of user ids, optional
  * header). Query: `mission` (id or logic key; default the golden-hour mission), `date`
- * (YYYY-MM-DD local; default the current period), `confirm=1` to pay — without it, a preview.
+ * (YYYY-MM-DD local, not in the future, at most PAYOUT_MAX_AGE_DAYS back; default the current
+ * period), `confirm=1` to pay — without it, a preview.
  * Holdout players of the golden-hour experiment are listed apart and paid only with `includeHoldout=1`.
  * Same core as the bot's /payout; admin auth is applied to /api/admin/* in createApp.
  */
@@ -18,11 +28,12 @@ export function payoutsRoutes(app: Hono<AuthEnv>, s: Services) {
       throw new DomainError('UNSUPPORTED_MEDIA_TYPE', 'send the CSV with Content-Type: text/csv');
     }
     const csv = parsePayoutCsv(new Uint8Array(await c.req.arrayBuffer()));
-    const mission = await resolvePayoutMission(s.catalog, c.req.query('mission'));
-    const periodKey = payoutPeriod(mission, { date: c.req.query('date') || undefined, nowMs: s.clock.nowMs(), tz: s.config.tz });
+    const q = query(c, payoutQuery);
+    const mission = await resolvePayoutMission(s.catalog, q.mission);
+    const periodKey = payoutPeriod(mission, { date: q.date || undefined, nowMs: s.clock.nowMs(), tz: s.config.tz, maxAgeDays: s.config.payoutMaxAgeDays });
     const target = { mission, periodKey };
-    const includeHoldout = c.req.query('includeHoldout') === '1';
-    if (c.req.query('confirm') === '1' || c.req.query('confirm') === 'true') {
+    const includeHoldout = q.includeHoldout ?? false;
+    if (q.confirm) {
       return c.json(await executePayout(s, c.get('user').id, target, csv, { includeHoldout }));
     }
     const p = await previewPayout(s.database, target, csv, { experiment: await s.experiments.timeline(), includeHoldout });
