@@ -26,11 +26,13 @@ type Service = {
   deploy?: { replicas?: number | string };
   depends_on?: Record<string, { condition: string }> | string[];
   healthcheck?: { test: string[] };
+  secrets?: string[];
 };
-type Compose = { name: string; services: Record<string, Service>; volumes: Record<string, unknown> };
+type Compose = { name: string; services: Record<string, Service>; volumes: Record<string, unknown>; secrets?: Record<string, unknown> };
 
-/** `${VAR:-default}` / `${VAR}` as compose interpolates them with an empty environment. */
-const interpolate = (v: string) => v.replace(/\$\{(\w+)(?::-([^}]*))?\}/g, (_, _k: string, d?: string) => d ?? '');
+/** `${VAR:-default}` / `${VAR}` as compose interpolates them with an empty environment; `${VAR:?msg}` (required) as the operator sets it. */
+const interpolate = (v: string) =>
+  v.replace(/\$\{(\w+)(?::([-?])([^}]*))?\}/g, (_, k: string, op?: string, d?: string) => (op === '-' ? d! : op === '?' ? `operator-set-${k}` : ''));
 
 function dockerComposeWorks(): boolean {
   const r = spawnSync('docker', ['compose', 'version'], { encoding: 'utf8', timeout: 20_000 });
@@ -97,8 +99,13 @@ describe('compose.yaml: Postgres, Redis, api, worker and bot roles, Prometheus a
   it('Prometheus loads ops/prometheus/alerts.yml and scrapes every replica of every role on its metrics port', () => {
     const mounts = Object.fromEntries(svc.prometheus!.volumes!.map((v) => v.split(':')).map(([a, b]) => [b, a]));
     expect(mounts['/etc/prometheus/alerts.yml']).toBe('./ops/prometheus/alerts.yml');
-    const prom = readYaml<{ rule_files: string[]; scrape_configs: { job_name: string; dns_sd_configs: { names: string[]; type: string; port: number }[] }[] }>(path.join(root, mounts['/etc/prometheus/prometheus.yml']!));
+    const prom = readYaml<{ rule_files: string[]; scrape_configs: { job_name: string; dns_sd_configs: { names: string[]; type: string; port: number }[]; authorization?: unknown }[] }>(path.join(root, mounts['/etc/prometheus/prometheus.yml']!));
     expect(prom.rule_files).toEqual(['/etc/prometheus/alerts.yml']);
+    // production answers /metrics 401 without METRICS_TOKEN: every role requires it, Prometheus sends it from the secret
+    for (const name of APP) expect(String(svc[name]!.environment!.METRICS_TOKEN), name).toMatch(/^\$\{METRICS_TOKEN:\?/);
+    expect(svc.prometheus!.secrets).toEqual(['metrics_token']);
+    expect(compose.secrets?.metrics_token).toEqual({ environment: 'METRICS_TOKEN' });
+    for (const job of prom.scrape_configs) expect(job.authorization, job.job_name).toEqual({ type: 'Bearer', credentials_file: '/run/secrets/metrics_token' });
     const jobs = Object.fromEntries(prom.scrape_configs.map((j) => [j.job_name, j.dns_sd_configs[0]!]));
     expect(jobs.api).toEqual({ names: ['api'], type: 'A', port: Number(svc.api!.environment!.PORT) });
     expect(jobs.worker).toEqual({ names: ['worker'], type: 'A', port: Number(svc.worker!.environment!.METRICS_PORT) });
