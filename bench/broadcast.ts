@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { Api } from 'grammy';
 import { AdjustableClock } from '../core/platform/clock.js';
 import { loadConfig } from '../core/platform/config.js';
 import { createServices } from '../core/services.js';
@@ -10,7 +9,7 @@ import { BOT_TOKEN, ROOT, TZ, appEnv, freshBackend, goldenNow, log, round, sqlCl
 /**
  * Figure 4 — broadcast: N recipients against a fake Bot API (test/support/fakeBotApi.ts, its own
  * thread) that allows `allowedPerSecond` and answers 429 with retry_after above it, sent by the
- * app's Broadcaster (core/delivery/broadcast.ts) paced at that same rate. The figure is the rate the fake
+ * app's Broadcaster (core/delivery/sendLoop.ts) on the outbound budget at that same rate. The figure is the rate the fake
  * accepted, as a share of the allowed rate; every recipient must get exactly one message.
  */
 export interface BroadcastOptions {
@@ -26,16 +25,18 @@ function notMeasured(missing: string[]): Figure {
 }
 
 export async function broadcastFigure(o: BroadcastOptions = BROADCAST_DEFAULTS): Promise<Figure> {
-  const missing = ['core/delivery/broadcast.ts', 'test/support/fakeBotApi.ts'].filter((f) => !existsSync(path.join(ROOT, f)));
+  const missing = ['core/delivery/sendLoop.ts', 'test/support/fakeBotApi.ts'].filter((f) => !existsSync(path.join(ROOT, f)));
   if (missing.length) return notMeasured(missing);
-  const { Broadcaster, announcementMessage, announcementSegment, announcedMission } = await import('../core/delivery/broadcast.js');
+  const { announcementMessage, announcementSegment, announcedMission } = await import('../core/delivery/announcement.js');
+  const { Broadcaster } = await import('../core/delivery/sendLoop.js');
   const { startFakeBotApi } = await import('../test/support/fakeBotApi.js');
+  const { createSender } = await import('../core/delivery/sender.js');
 
   const now = goldenNow(21 * 3600 + 30 * 60);
   const b = await freshBackend('bcast');
   const clock = new AdjustableClock();
   clock.set(now);
-  const config = loadConfig(appEnv(b, { ROLES: 'api', LOG_LEVEL: 'silent', BROADCAST_RATE: String(o.allowedPerSecond), BROADCAST_PAID: '1' }));
+  const config = loadConfig(appEnv(b, { ROLES: 'api', LOG_LEVEL: 'silent', BOT_API_RATE: String(o.allowedPerSecond), BROADCAST_RATE: String(o.allowedPerSecond) }));
   const s = await createServices({ config, clock, redisPrefix: b.redisPrefix, consume: false });
   const fake = await startFakeBotApi({ rate: o.allowedPerSecond });
   try {
@@ -51,7 +52,7 @@ export async function broadcastFigure(o: BroadcastOptions = BROADCAST_DEFAULTS):
     }
     const m = (await announcedMission(s))!;
     const day = localParts(now.getTime(), TZ).date;
-    const sender = new Broadcaster({ database: s.database, clock, log: s.log, metrics: s.metrics, api: new Api(BOT_TOKEN, { apiRoot: fake.apiRoot }), rate: o.allowedPerSecond, paid: true });
+    const sender = new Broadcaster({ database: s.database, clock, log: s.log, metrics: s.metrics, api: createSender({ token: BOT_TOKEN, apiRoot: fake.apiRoot, budget: s.outbound }), budget: s.outbound, rate: o.allowedPerSecond });
     log(`broadcast: ${o.recipients} recipients, fake Bot API at ${o.allowedPerSecond} msg/s`);
     const t0 = performance.now();
     const r = await sender.run({
@@ -88,7 +89,7 @@ export async function broadcastFigure(o: BroadcastOptions = BROADCAST_DEFAULTS):
         rejected429: fake.rejected429,
         wallSeconds: round(wallS, 2),
         endToEndRate: round(o.recipients / wallS, 0),
-        limiterPauses: sender.limiter.pauses,
+        limiterPauses: s.outbound.pauses,
       },
       note: `${duplicates} duplicates, ${missed} missed, ${fake.rejected429} × 429; ${o.recipients} in ${round(wallS, 1)} s end to end`,
     };

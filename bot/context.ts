@@ -2,6 +2,7 @@ import type { Api, Context, RawApi } from 'grammy';
 import type { ConversationFlavor } from '@grammyjs/conversations';
 import type { UserFromGetMe } from 'grammy/types';
 import type { Services } from '../core/services.js';
+import type { OutboundBudget } from '../core/delivery/budget.js';
 import type { Lang, Translate } from './i18n.js';
 
 /** What every handler can read from its context: the shared services and the user's language. */
@@ -26,6 +27,6 @@ export interface BotDeps {
   /** Mini App URL; defaults to s.config.webappUrl */
   webappUrl?: string;
   downloadFile?: DownloadFile;
-  /** auto-retry bounds (defaults: 3 attempts, 30 s max wait) */
-  retry?: { maxAttempts?: number; maxDelayS?: number };
+  /** the outbound budget the bot's answers wait in; default the services' (core/services.ts) */
+  outbound?: OutboundBudget;
 }

@@ -1,5 +1,5 @@
 import { Api, Bot, type BotError, type Context, type MiddlewareFn } from 'grammy';
-import { autoRetry } from '@grammyjs/auto-retry';
+import { outboundTransformer } from '../core/delivery/budget.js';
 import { sequentialize } from '@grammyjs/runner';
 import { conversations } from '@grammyjs/conversations';
 import { DomainError } from '../core/domain/errors.js';
@@ -30,12 +30,11 @@ export function createBot(deps: BotDeps): Bot<BotContext> {
   const { s } = deps;
   const apiRoot = (deps.apiRoot ?? s.config.telegramApiRoot ?? DEFAULT_API_ROOT).replace(/\/+$/, '');
   const bot = new Bot<BotContext>(deps.token, { botInfo: deps.botInfo, client: { apiRoot } });
-  // bounded: 429/5xx are retried at most maxAttempts times and a flood-wait longer than maxDelayS
-  // is surfaced instead of stalling the update. Network errors are NOT retried here (auto-retry
-  // would retry those forever): start-up loops in run.ts and the runner retry on their own.
-  bot.api.config.use(
-    autoRetry({ maxRetryAttempts: deps.retry?.maxAttempts ?? 3, maxDelaySeconds: deps.retry?.maxDelayS ?? 30, rethrowHttpErrors: true }),
-  );
+  // Every answer waits for its slot in the one outbound budget (interactive lane, first in line;
+  // docs/broadcast.md). A 429 pauses the whole budget once and the answer takes a new slot, so a
+  // burst is answered in full instead of each handler retrying on its own and giving up.
+  // Network errors are not retried (the request may have landed): the runner and run.ts retry their own calls.
+  bot.api.config.use(outboundTransformer(deps.outbound ?? s.outbound, 'interactive'));
 
   const onError = async (err: BotError<BotContext>) => {
     const ctx = err.ctx;
@@ -79,7 +78,7 @@ export function createBot(deps: BotDeps): Bot<BotContext> {
 }
 
 /**
- * Conversations build their own Api per replay without the bot's transformers (auto-retry, a
+ * Conversations build their own Api per replay without the bot's transformers (the outbound budget, a
  * test recorder). Give them the bot's, INSIDE the conversation's own recording transformer, so
  * a replay reuses recorded results instead of calling Telegram again.
  */

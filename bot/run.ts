@@ -1,6 +1,7 @@
 import { safeEqual } from '../core/platform/safeEqual.js';
 import type { Hono } from 'hono';
-import { webhookCallback, type Bot } from 'grammy';
+import type { Bot } from 'grammy';
+import type { Update } from 'grammy/types';
 import { run, type RunnerHandle } from '@grammyjs/runner';
 import type { Services } from '../core/services.js';
 import type { AuthEnv } from '../webapp/server/auth.js';
@@ -8,6 +9,7 @@ import type { BotContext, BotDeps } from './context.js';
 import { createBot } from './createBot.js';
 import { translate } from './i18n.js';
 import { commandMenu } from './commands.js';
+import { UpdateQueue } from './updateQueue.js';
 
 export const WEBHOOK_PATH = '/telegram/webhook';
 export const SECRET_HEADER = 'X-Telegram-Bot-Api-Secret-Token';
@@ -25,20 +27,32 @@ export interface BotHandle {
 /**
  * POST /telegram/webhook: the secret header is checked before anything else, so a wrong or
  * missing `X-Telegram-Bot-Api-Secret-Token` gets 401 and no update is parsed or processed.
+ * A good one is answered at once (200) and handled from the queue (bot/updateQueue.ts): a slow
+ * handler never makes Telegram resend, and a resent update_id is handled once.
  */
-export function webhookRoute(bot: Bot<BotContext>, secret: string, log?: Services['log']) {
-  // 'return': Telegram gets its 200 after ~9 s even if a long update (a payout) is still running
-  const handle = webhookCallback(bot, 'hono', { secretToken: secret, onTimeout: 'return', timeoutMilliseconds: 9000 });
+export function webhookRoute(bot: Bot<BotContext>, secret: string, queue: UpdateQueue, log?: Services['log']) {
   return (app: Hono<AuthEnv>) => {
     app.post(WEBHOOK_PATH, async (c) => {
       if (!safeEqual(c.req.header(SECRET_HEADER), secret)) {
         log?.warn({ ip: c.req.header('x-forwarded-for') }, 'webhook call with a wrong secret');
         return c.json({ ok: false, error: 'unauthorized' }, 401);
       }
-      return handle(c);
+      let update: Update;
+      try {
+        update = await c.req.json<Update>();
+      } catch {
+        return c.json({ ok: false, error: 'bad update' }, 400);
+      }
+      if (typeof update?.update_id !== 'number') return c.json({ ok: false, error: 'bad update' }, 400);
+      const r = await queue.accept(update);
+      // overflow: 503, so Telegram delivers it again later instead of it being lost
+      return c.json({ ok: r !== 'overflow' }, r === 'overflow' ? 503 : 200);
     });
   };
 }
+
+/** The webhook's queue for a bot, on the shared key-value store (Redis when configured). */
+export const webhookQueue = (bot: Bot<BotContext>, s: Services) => new UpdateQueue({ bot, kv: s.stores.kv, log: s.log, metrics: s.metrics });
 
 /**
  * Calls that only decorate the bot (command list, menu button). A failure is logged and retried
@@ -116,13 +130,16 @@ export async function startBot(s: Services, overrides: Partial<BotDeps> = {}): P
       }
     };
     void register(1);
+    const queue = webhookQueue(bot, s);
     return {
       bot,
-      mount: webhookRoute(bot, secret, log),
+      mount: webhookRoute(bot, secret, queue, log),
       async stop() {
         stopped = true;
         cancelCosmetics();
         if (timer) clearTimeout(timer);
+        // updates already answered 200 are finished before the process goes
+        await queue.idle();
       },
     };
   }

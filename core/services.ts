@@ -12,11 +12,16 @@ import { MemoryEventQueue, RedisStreamQueue, type EventQueue } from './platform/
 import type { GameEvent } from './domain/events.js';
 import { applyBatch as applyEventBatch, decideContext } from './missions/batch.js';
 import { goldenWindowOpen as isGoldenWindowOpen } from './missions/goldenStatus.js';
-import type { Services } from './missions/services.js';
+import type { Services as DomainServices } from './missions/services.js';
+import type { Api } from 'grammy';
 import { ActivityRecorder } from './missions/activity.js';
 import { claimMission } from './missions/claim.js';
 import { listMissionsFor, playerSummary } from './missions/playerView.js';
 import { ExperimentService } from './missions/experiments.js';
+import { OutboundBudget } from './delivery/budget.js';
+import { botIdOf, createSender } from './delivery/sender.js';
+import { Broadcaster } from './delivery/sendLoop.js';
+import { PAID_RATE_PER_S } from './delivery/estimate.js';
 
 /**
  * The composition root of the domain: everything the API, the bot and the worker share.
@@ -35,7 +40,15 @@ export interface ServicesOptions {
   queueClaimIdleMs?: number;
 }
 
-export type { Services };
+/**
+ * What the faces get: the domain's services plus delivery — the one outbound Bot API budget, the
+ * worker's sender on its bulk lane and the send loop on it (docs/broadcast.md); null without BOT_TOKEN.
+ */
+export interface Services extends DomainServices {
+  outbound: OutboundBudget;
+  sender: Api | null;
+  broadcaster: Broadcaster | null;
+}
 
 export async function createServices(o: ServicesOptions): Promise<Services> {
   const { config } = o;
@@ -57,6 +70,20 @@ export async function createServices(o: ServicesOptions): Promise<Services> {
   let clockHealth: ClockHealth = o.clockHealth ?? clockGuardOff;
   const activity = new ActivityRecorder(database, clock, log);
   activity.start();
+
+  // one outbound Bot API budget per bot token, shared through Redis by every process (docs/broadcast.md)
+  const outbound = new OutboundBudget({
+    ratePerS: config.botApiRate,
+    bulkRatePerS: config.broadcastRate,
+    paidRatePerS: PAID_RATE_PER_S,
+    botId: botIdOf(config.botToken),
+    redis: stores.redis,
+    metrics,
+    log,
+  });
+  /** the worker's sender (bulk lane) and the send loop on it; null without BOT_TOKEN */
+  const sender = config.botToken ? createSender({ token: config.botToken, apiRoot: config.telegramApiRoot, budget: outbound }) : null;
+  const broadcaster = sender ? new Broadcaster({ database, clock, log, metrics, api: sender, budget: outbound, rate: config.broadcastRate, paidRate: PAID_RATE_PER_S }) : null;
 
   const queue: EventQueue = config.redisUrl
     ? new RedisStreamQueue({ redisUrl: config.redisUrl, prefix: stores.prefix, batchSize: config.consumerBatch, inFlight: config.consumerInFlight, log, claimIdleMs: o.queueClaimIdleMs ?? config.queueClaimIdleMs })
@@ -84,6 +111,9 @@ export async function createServices(o: ServicesOptions): Promise<Services> {
     experiments,
     queue,
     activity,
+    outbound,
+    sender,
+    broadcaster,
     get clockHealth() {
       return clockHealth;
     },

@@ -41,12 +41,12 @@ function startClockGuard(s: Services, hooks: RoleHooks) {
 /** Worker: the clock guard (NTP_SERVERS) and the golden-hour scheduler (core/worker/scheduler.ts). */
 async function startWorkerJobs(s: Services, hooks: RoleHooks): Promise<void> {
   const { Scheduler } = await import('../core/worker/scheduler.js');
-  const { broadcasterFor } = await import('../core/delivery/broadcast.js');
   const { postDailyReport } = await import('../core/reports/report.js');
   const guard = startClockGuard(s, hooks);
-  const api = broadcasterFor(s)?.api;
-  if (!api) s.log.warn('BOT_TOKEN not set: the scheduler runs, but announcements and reminders are skipped');
-  const scheduler = new Scheduler(s, { guard, api, onDailyReport: api ? (date) => postDailyReport(s, api, date) : undefined });
+  // the sender comes from the composition root (core/services.ts): the bulk lane of the one budget
+  const sender = s.sender;
+  if (!sender) s.log.warn('BOT_TOKEN not set: the scheduler runs, but announcements and reminders are skipped');
+  const scheduler = new Scheduler(s, { guard, broadcaster: s.broadcaster, api: sender, onDailyReport: sender ? (date) => postDailyReport(s, sender, date) : undefined });
   scheduler.start();
   hooks.stoppers.push(() => scheduler.stop());
 }

@@ -4,7 +4,7 @@ import { isDomainError } from '../../core/domain/errors.js';
 import { listAudit } from '../../core/missions/audit.js';
 import { updateMission } from '../../core/missions/adminMissions.js';
 import { goldenCounts } from '../../core/missions/goldenStatus.js';
-import { estimateAnnouncement } from '../../core/delivery/broadcast.js';
+import { estimateAnnouncement } from '../../core/delivery/estimate.js';
 import { explainUser } from '../../core/missions/why.js';
 import { formatLocal, looksLikeDate, zoneLabel } from '../../core/domain/time.js';
 import { parseTimeOfDay, validateWindow } from '../../core/domain/window.js';
@@ -24,11 +24,29 @@ function clockText(t: Translate, ctx: BotContext): string {
   return t('golden.clockUnhealthy', { failures: st.consecutiveFailures, error: st.lastError ?? '-' });
 }
 
-/** The next announcement's audience and expected finish at the configured rate (admins see it in /golden). */
+/** The next announcement's reach plan (docs/broadcast.md): who gets which message when, the finish, the Stars. */
 async function broadcastText(t: Translate, ctx: BotContext): Promise<string> {
   const e = await estimateAnnouncement(ctx.s).catch(() => null);
   if (!e) return '';
-  return `\n\n${t('golden.broadcast', { day: e.day, recipients: e.recipients, rate: e.ratePerS, finish: e.expectedFinishLocal, zone: zoneLabel(ctx.s.config.tz), outlasts: e.outlastsWindow })}`;
+  const hm = (local: string) => local.slice(0, 5);
+  return `\n\n${t('golden.broadcast', {
+    day: e.day,
+    recipients: e.recipients,
+    rate: e.ratePerS,
+    finish: e.expectedFinishLocal,
+    outlasts: e.outlastsWindow,
+    zone: zoneLabel(ctx.s.config.tz),
+    pre: e.plan.pre,
+    preStart: e.startsAtLocal,
+    opens: hm(e.opensAtLocal),
+    live: e.plan.live + e.plan.paid,
+    paid: e.plan.paid,
+    stars: e.plan.stars,
+    reachBy: e.reachByLocal,
+    late: e.plan.late,
+    sentPre: e.sentSoFar.pre ?? 0,
+    sentLive: e.sentSoFar.live ?? 0,
+  })}`;
 }
 
 /** Parses "/golden_time 21:30 22:30" into a validated window, or a localized reason. */

@@ -1,14 +1,15 @@
-import { Api, Composer } from 'grammy';
-import { announcementMessage, broadcasterFor, estimateAnnouncement, localDate } from '../../core/delivery/broadcast.js';
+import { Composer } from 'grammy';
+import { announcementMessage } from '../../core/delivery/announcement.js';
+import { estimateAnnouncement, localDate } from '../../core/delivery/estimate.js';
 import { zoneLabel } from '../../core/domain/time.js';
 import type { BotContext } from '../context.js';
 import { isAdmin } from '../filters.js';
 import type { Feature } from './index.js';
 
 /**
- * /broadcast_test (docs/bot.md; plan §12.2 "소수 세그먼트 대상 선행 테스트"): today's announcement
- * to ADMIN_IDS and TESTER_IDS only, through the same delivery path as the real one (claimed rows,
- * shared rate limit, 403 handling). Each run is its own delivery kind (test:<ms>), so it can be
+ * /broadcast_test (plan §12.2 "소수 세그먼트 대상 선행 테스트"): today's announcement to ADMIN_IDS
+ * and TESTER_IDS only, through the same delivery path as the real one (claimed rows, the outbound
+ * budget's bulk lane, 403 handling; docs/broadcast.md). Each run is its own delivery kind (test:<ms>), so it can be
  * repeated and never uses up anyone's real announcement. Admins only; everyone else is refused.
  */
 export const broadcastFeature: Feature = (deps) => {
@@ -20,14 +21,15 @@ export const broadcastFeature: Feature = (deps) => {
     const { t } = ctx;
     const m = await s.catalog.goldenMission();
     if (!m) return void (await ctx.reply(t('broadcastTest.noMission')));
-    const b = broadcasterFor(s, new Api(deps.token, deps.apiRoot ? { apiRoot: deps.apiRoot } : undefined));
+    // the worker's send loop from the composition root (core/services.ts): bulk lane of the one budget
+    const b = s.broadcaster;
     if (!b) return void (await ctx.reply(t('broadcastTest.noToken')));
     const ids = [...new Set([...s.config.adminIds, ...s.config.testerIds])];
     const res = await b.run({
       kind: `test:${s.clock.nowMs()}`,
       day: localDate(s),
       segment: { type: 'ids', ids },
-      render: (r) => announcementMessage(m, r.languageCode, { tz: s.config.tz, webappUrl: deps.webappUrl }),
+      render: (r) => ({ ...announcementMessage(m, r.languageCode, { tz: s.config.tz, webappUrl: deps.webappUrl }), variant: 'live' }),
     });
     const e = await estimateAnnouncement(s);
     const eta = e

@@ -70,7 +70,13 @@ export const en: Messages = {
 
   'golden.status': (p) =>
     `🔥 Golden Hour status\nFlag: ${p.flag}\nWindow: ${p.window}\nServer time: ${p.now} ${p.zone}\nClock guard: ${p.clock}\n\nToday (${p.period})\nParticipants: ${p.participants}\nCompletions: ${p.completions}\nClaims: ${p.claims} (manual ${p.claimsManual} · auto ${p.claimsAuto} · payout ${p.claimsPayout})`,
-  'golden.broadcast': (p) => `📣 Announcement (${p.day}): ${p.recipients} recipients · ${p.rate}/s · expected to finish ${p.finish} ${p.zone}${p.outlasts ? ' ⚠️ after the window closes' : ''}`,
+  'golden.broadcast': (p) =>
+    `📣 Announcement (${p.day}): ${p.recipients} recipients · ${p.rate}/s · expected to finish ${p.finish} ${p.zone}${p.outlasts ? ' ⚠️ after the window closes' : ''}` +
+    (p.pre > 0 ? `\n· pre-announcement to ${p.pre}: from ${p.preStart} ("starts at ${p.opens}")` : '') +
+    `\n· announcement to ${p.live}: from ${p.opens}` +
+    (p.paid > 0 ? `\n· paid sending to ${p.paid} (about ${p.stars} Stars)` : '') +
+    `\n· everyone by ${p.reachBy}${p.late > 0 ? ` ⚠️ ${p.late} late` : ''}` +
+    (p.sentPre + p.sentLive > 0 ? `\n· sent: pre ${p.sentPre} · announcement ${p.sentLive}` : ''),
   'golden.noMission': 'There is no Golden Hour mission.',
   'golden.noWindow': 'no window',
   'golden.clockOff': 'off (NTP_SERVERS not set; treated as healthy)',

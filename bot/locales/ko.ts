@@ -76,8 +76,13 @@ export const ko = {
   // ---- /golden and flag
   'golden.status': (p: { flag: string; window: string; now: string; zone: string; clock: string; participants: number; completions: number; claims: number; claimsManual: number; claimsAuto: number; claimsPayout: number; period: string }) =>
     `🔥 골든아워 상태\n플래그: ${p.flag}\n시간: ${p.window}\n서버 시각: ${p.now} ${p.zone}\n시계 점검: ${p.clock}\n\n오늘(${p.period}) 현황\n참여자: ${p.participants}명\n완료: ${p.completions}명\n보상 수령: ${p.claims}건 (수동 ${p.claimsManual} · 자동 ${p.claimsAuto} · 지급 ${p.claimsPayout})`,
-  'golden.broadcast': (p: { day: string; recipients: number; rate: number; finish: string; zone: string; outlasts: boolean }) =>
-    `📣 공지 (${p.day}): 대상 ${p.recipients}명 · 초당 ${p.rate}건 · 예상 완료 ${p.finish} ${p.zone}${p.outlasts ? ' ⚠️ 골든아워 종료 후 완료' : ''}`,
+  'golden.broadcast': (p: { day: string; recipients: number; rate: number; finish: string; outlasts: boolean; zone: string; pre: number; preStart: string; opens: string; live: number; paid: number; stars: number; reachBy: string; late: number; sentPre: number; sentLive: number }) =>
+    `📣 공지 (${p.day}): 대상 ${p.recipients}명 · 초당 ${p.rate}건 · 예상 완료 ${p.finish} ${p.zone}${p.outlasts ? ' ⚠️ 골든아워 종료 후 완료' : ''}` +
+    (p.pre > 0 ? `\n· 사전 공지 ${p.pre}명: ${p.preStart}부터 ("${p.opens}에 시작돼요")` : '') +
+    `\n· 시작 공지 ${p.live}명: ${p.opens}부터` +
+    (p.paid > 0 ? `\n· 유료 발송 ${p.paid}명 (약 ${p.stars} Stars)` : '') +
+    `\n· 전원 수신 목표: ${p.reachBy}${p.late > 0 ? ` ⚠️ ${p.late}명은 늦음` : ''}` +
+    (p.sentPre + p.sentLive > 0 ? `\n· 발송됨: 사전 ${p.sentPre} · 시작 ${p.sentLive}` : ''),
   'golden.noMission': '골든아워 미션이 없습니다.',
   'golden.noWindow': '시간 설정 없음',
   'golden.clockOff': '꺼짐 (NTP_SERVERS 미설정, 정상 처리)',

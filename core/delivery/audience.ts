@@ -1,6 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../../db/connection.js';
 import { holdoutSql, type HoldoutExclusion } from '../missions/experiments.js';
+import { notDelivered } from './deliveries.js';
 
 /**
  * Who hears a broadcast (docs/design.md, Notifications; plan §12.2 "최근 3일 접속 유저"):
@@ -35,12 +36,6 @@ export interface AudienceQuery {
   /** continue after this recipient (keyset on last_active_at desc, id desc) */
   after?: { activeAt: string | null; id: number } | null;
 }
-
-// NOT IN over one (kind, day) becomes a hashed subplan: one index scan per query. A correlated
-// NOT EXISTS can be planned as a nested loop over the whole (kind, day) range per user when the
-// table has no statistics yet (fresh database, PGlite), which is quadratic.
-const notDelivered = (kind: string, day: string) =>
-  sql`u.id not in (select d.user_id from notification_deliveries d where d.kind = ${kind} and d.day = ${day}::date)`;
 
 function where(seg: Segment, kind: string, day: string): SQL {
   const base = whereBase(seg, kind, day);

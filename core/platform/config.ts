@@ -151,8 +151,12 @@ const schema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     VAULT_POINTS_PER_PLAY: int(10, 0, 1_000_000),
     VAULT_DAILY_CAP: int(5_000_000, 0),
+    // the bot token's free outbound budget, every process together (docs/broadcast.md)
+    BOT_API_RATE: int(30, 1, 1000),
     BROADCAST_RATE: int(25, 1, 1000),
     BROADCAST_PAID: z.enum(['0', '1', '']).default('0').transform((s) => s === '1'),
+    BROADCAST_STARS_BUDGET: int(0, 0, 100_000_000),
+    ANNOUNCE_REACH_S: int(600, 1, 86_400),
     SCHEDULER_MAX_LATENESS_S: int(600, 0, 86400),
     ACTIVE_DAYS: int(3, 1, 60),
     BODY_LIMIT_BYTES: int(1_048_576, 1024, 50 * 1_048_576),
@@ -179,8 +183,8 @@ const schema = z
     if ((c.BOT_MODE === 'webhook' || c.BOT_MODE === 'polling') && !c.BOT_TOKEN) {
       ctx.addIssue({ code: 'custom', path: ['BOT_TOKEN'], message: `required when BOT_MODE=${c.BOT_MODE}` });
     }
-    if (c.BROADCAST_RATE > 30 && !c.BROADCAST_PAID) {
-      ctx.addIssue({ code: 'custom', path: ['BROADCAST_RATE'], message: 'above 30/s needs BROADCAST_PAID=1 (Telegram paid broadcasts)' });
+    if (c.BROADCAST_RATE > c.BOT_API_RATE) {
+      ctx.addIssue({ code: 'custom', path: ['BROADCAST_RATE'], message: `the broadcasts' share cannot exceed BOT_API_RATE (${c.BOT_API_RATE}/s); faster sending is BROADCAST_PAID=1 with BROADCAST_STARS_BUDGET` });
     }
   });
 
@@ -226,6 +230,9 @@ function toConfig(e: z.output<typeof schema>) {
     vaultDailyCap: e.VAULT_DAILY_CAP,
     broadcastRate: e.BROADCAST_RATE,
     broadcastPaid: e.BROADCAST_PAID,
+    broadcastStarsBudget: e.BROADCAST_STARS_BUDGET,
+    botApiRate: e.BOT_API_RATE,
+    announceReachS: e.ANNOUNCE_REACH_S,
     schedulerMaxLatenessS: e.SCHEDULER_MAX_LATENESS_S,
     activeDays: e.ACTIVE_DAYS,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,

@@ -28,6 +28,19 @@ export function createMetrics() {
     }),
     windowOpen: new Gauge({ name: 'golden_hour_window_open', help: '1 while a golden-hour window is open', registers: [registry] }),
     flagState: new Gauge({ name: 'golden_hour_flag_state', help: '1 for the current golden_hour_enabled state', labelNames: ['state'], registers: [registry] }),
+    // the outbound Bot API budget (core/delivery/budget.ts, docs/broadcast.md)
+    botApiQueueDepth: new Gauge({ name: 'bot_api_queue_depth', help: 'Bot API calls waiting for the outbound budget in this process, by lane', labelNames: ['lane'], registers: [registry] }),
+    botApiWait: new Histogram({
+      name: 'bot_api_wait_seconds',
+      help: 'Time a Bot API call waited for the outbound budget, by lane',
+      labelNames: ['lane'],
+      buckets: [0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [registry],
+    }),
+    botApiQueueOverflow: new Counter({ name: 'bot_api_queue_overflow_total', help: 'Bot API calls refused because the outbound queue was full, by lane', labelNames: ['lane'], registers: [registry] }),
+    botApiThrottled: new Counter({ name: 'bot_api_throttled_total', help: 'Bot API answers of 429 (each pauses the whole budget for retry_after)', registers: [registry] }),
+    webhookUpdates: new Counter({ name: 'webhook_updates_total', help: 'Webhook updates by result (queued, duplicate, overflow)', labelNames: ['result'], registers: [registry] }),
+    webhookQueueDepth: new Gauge({ name: 'webhook_queue_depth', help: 'Webhook updates accepted and not yet handled in this process', registers: [registry] }),
     redisFallback: new Counter({ name: 'redis_fallback_total', help: 'Operations served by the in-memory fallback because Redis failed', labelNames: ['store'], registers: [registry] }),
   };
   return m;

@@ -5,6 +5,7 @@ import type { Mission } from '../missions/catalog.js';
 import { addDays, formatLocal, instantOf, localIso, localParts, parseDate, zoneLabel } from '../domain/time.js';
 import { occurrenceOn } from '../domain/window.js';
 import { isKorean } from '../domain/language.js';
+import { Deliveries, type Outcome } from '../delivery/deliveries.js';
 import { experimentCsvRows, experimentReport, type ExperimentReport } from './experimentReport.js';
 
 /**
@@ -356,9 +357,10 @@ export interface MessageSender {
 export const REPORT_DELIVERY_KIND = 'daily_report';
 
 /**
- * Sends the day's report to every ADMIN_IDS chat (docs/design.md: posted automatically after the
- * window closes). The scheduler calls it under its lease; each (admin, date) is also reserved in
- * notification_deliveries before sending (docs/design.md, Notifications), so a retried job or a
+ * Sends the day's report to every ADMIN_IDS chat (posted automatically after the window closes),
+ * through the worker's sender (the outbound budget's bulk lane: it never delays a player's answer).
+ * The scheduler calls it under its lease; each (admin, date) is also reserved in
+ * notification_deliveries before sending (core/delivery/deliveries.ts), so a retried job or a
  * second scheduler never posts twice, and only failed deliveries are tried again.
  * One admin's failure (blocked bot, no chat yet) does not stop the others.
  */
@@ -371,16 +373,9 @@ export async function postDailyReport(
   const admins = [...new Set(s.config.adminIds)];
   if (admins.length === 0) return { sent: 0, failed: 0, skipped: 0, report };
   const now = () => new Date(s.clock.nowMs()).toISOString();
-  const list = sql.join(admins.map((a) => sql`(${a}::bigint)`), sql`, `);
+  const deliveries = new Deliveries(s.database);
   // reserve: new rows, or earlier failures; anything else was delivered (or is being delivered)
-  const reserved = await s.database.query<{ user_id: string | number }>(
-    sql`insert into notification_deliveries as d (user_id, kind, day, status, attempts, claimed_by, claimed_at)
-        select x.id, ${REPORT_DELIVERY_KIND}, ${date}::date, 'claimed', 1, 'daily-report', ${now()}::timestamptz from (values ${list}) as x(id)
-        on conflict (user_id, kind, day) do update set status = 'claimed', attempts = d.attempts + 1, claimed_at = excluded.claimed_at
-          where d.status = 'failed'
-        returning user_id`,
-  );
-  const targets = new Set(reserved.map((r) => num(r.user_id)));
+  const targets = await deliveries.reserveRetryingFailed(REPORT_DELIVERY_KIND, date, 'daily-report', now(), admins);
   const langs = new Map<number, string | null>();
   const rows = await s.database.query<{ id: string | number; language_code: string | null }>(sql`select id, language_code from users where id in (${sql.join(admins.map((a) => sql`${a}`), sql`, `)})`);
   for (const r of rows) langs.set(num(r.id), r.language_code);
@@ -388,7 +383,7 @@ export async function postDailyReport(
   let failed = 0;
   for (const id of admins) {
     if (!targets.has(id)) continue;
-    let status = 'sent';
+    let status: Outcome['status'] = 'sent';
     let error: string | null = null;
     try {
       await api.sendMessage(id, formatReportText(report, langs.get(id) ?? 'ko'));
@@ -400,10 +395,7 @@ export async function postDailyReport(
       s.log.warn({ adminId: id, err: error, date }, 'daily report not delivered');
     }
     s.metrics.notification.inc({ kind: REPORT_DELIVERY_KIND, result: status });
-    await s.database.query(
-      sql`update notification_deliveries set status = ${status}, error = ${error}, sent_at = ${status === 'sent' ? now() : null}::timestamptz
-          where user_id = ${id} and kind = ${REPORT_DELIVERY_KIND} and day = ${date}::date`,
-    );
+    await deliveries.recordOutcomes(REPORT_DELIVERY_KIND, date, null, [{ id, status, error, at: now() }]);
   }
   const skipped = admins.length - targets.size;
   s.log.info({ date, sent, failed, skipped }, 'daily report posted');

@@ -5,17 +5,14 @@ import type { Config, FlagState } from '../platform/config.js';
 import type { ClockGuard } from './clockGuard.js';
 import type { Mission } from '../missions/catalog.js';
 import { NO_EXPERIMENT, type ExperimentTimeline } from '../missions/experiments.js';
-import {
-  announcementMessage,
-  announcementSegment,
-  broadcasterFor,
-  estimateAnnouncement,
-  reminderMessage,
-  type BroadcastResult,
-  type BroadcastServices,
-  type Broadcaster,
-  type SendApi,
-} from '../delivery/broadcast.js';
+import type { Logger } from 'pino';
+import type { Database } from '../../db/connection.js';
+import type { Clock } from '../platform/clock.js';
+import type { Metrics } from '../platform/metrics.js';
+import type { MissionCatalog } from '../missions/catalog.js';
+import { ANNOUNCE_KIND, announcementMessage, announcementSegment, preAnnouncementMessage, reminderMessage } from '../delivery/announcement.js';
+import { Broadcaster, type BroadcastResult, type SendApi } from '../delivery/sendLoop.js';
+import { estimateAnnouncement, type AnnouncementEstimate } from '../delivery/estimate.js';
 import { addDays, formatLocal, localParts } from '../domain/time.js';
 import { occurrenceOn, periodKey } from '../domain/window.js';
 
@@ -23,8 +20,11 @@ import { occurrenceOn, periodKey } from '../domain/window.js';
  * The worker's day (plan §8.2, §11): jobs derived from the golden mission's window in the
  * catalog — never a second copy of the times, so an admin edit moves them:
  *
- *   preflight  start − 5 min   clock check against both NTP sources (+ expected finish time, logged)
- *   announce   start           the §6.2 announcement to players active in the last ACTIVE_DAYS days
+ *   preflight  send start − 5 min   clock check against both NTP sources (+ the reach plan, logged)
+ *   announce   start, or earlier   the §6.2 announcement to players active in the last ACTIVE_DAYS days;
+ *                                  when they cannot all hear it by start + ANNOUNCE_REACH_S, sending
+ *                                  starts early with the pre-announcement (the reach plan,
+ *                                  core/delivery/estimate.ts, docs/broadcast.md)
  *   reminder   end − REMINDER_MINUTES_BEFORE_END   to players who started but have not finished
  *   report     end + 5 min     onDailyReport(date) (core/reports/report.ts)
  *
@@ -57,15 +57,25 @@ export interface JobRun {
   detail: Record<string, unknown>;
 }
 
-export interface SchedulerServices extends BroadcastServices {
+export interface SchedulerServices {
+  config: Config;
+  clock: Clock;
+  log: Logger;
+  metrics: Metrics;
+  database: Database;
+  catalog: Pick<MissionCatalog, 'active' | 'goldenMission'>;
   flags: { goldenHour(): Promise<FlagState> };
   experiments?: { timeline(): Promise<ExperimentTimeline> };
 }
 
 export interface SchedulerOptions {
   guard?: ClockGuard | null;
-  /** the Bot API (grammY Api); default from BOT_TOKEN / TELEGRAM_API_ROOT */
-  api?: SendApi;
+  /** the send loop on the worker's sender (core/services.ts); without it (and without `api`), announcements are skipped */
+  broadcaster?: Broadcaster | null;
+  /** the worker's sender, for alerts to admins (and the send loop when `broadcaster` is not given) */
+  api?: SendApi | null;
+  /** how often the reach plan (audience size → send start) is recomputed before the window; default 30 s */
+  planRefreshMs?: number;
   /** the ops helper's daily report (core/reports/report.ts) */
   onDailyReport?: (date: string) => Promise<unknown> | unknown;
   owner?: string;
@@ -75,9 +85,14 @@ export interface SchedulerOptions {
 
 export const PREFLIGHT_LEAD_MS = 5 * 60_000;
 export const REPORT_DELAY_MS = 5 * 60_000;
+export const PREPARE_MS = 2000;
 
-/** The day's jobs for a golden mission's window (local date `day` = the date the window opens). */
-export function planJobs(m: Pick<Mission, 'window'>, day: string, c: Pick<Config, 'tz' | 'schedulerMaxLatenessS' | 'reminderMinutesBeforeEnd'>): PlannedJob[] {
+/**
+ * The day's jobs for a golden mission's window (local date `day` = the date the window opens).
+ * `announceLeadMs`: how long before the start the announcement job begins (the reach plan's
+ * pre-announcement; 0 when everyone can hear it in time after the start).
+ */
+export function planJobs(m: Pick<Mission, 'window'>, day: string, c: Pick<Config, 'tz' | 'schedulerMaxLatenessS' | 'reminderMinutesBeforeEnd'>, announceLeadMs = 0): PlannedJob[] {
   if (!m.window) return [];
   const occ = occurrenceOn(m.window, day, c.tz);
   const opensAt = occ.opensAt.getTime();
@@ -85,9 +100,12 @@ export function planJobs(m: Pick<Mission, 'window'>, day: string, c: Pick<Config
   const closesAt = occ.closesAt.getTime();
   const late = c.schedulerMaxLatenessS * 1000;
   const job = (kind: JobKind, at: number, deadline: number, resumeUntil = deadline): PlannedJob => ({ key: `${kind}:${day}`, kind, day, at, deadline, resumeUntil, opensAt, closesAt });
+  // with a pre-announcement the job starts PREPARE_MS early to reserve its first recipients, and
+  // sends nothing before its planned start (BroadcastJob.notBeforeMs)
+  const announceAt = announceLeadMs > 0 ? opensAt - announceLeadMs - PREPARE_MS : opensAt;
   const jobs = [
-    job('preflight', opensAt - PREFLIGHT_LEAD_MS, Math.min(opensAt - PREFLIGHT_LEAD_MS + late, opensAt)),
-    job('announce', opensAt, Math.min(opensAt + late, closesAt), closesAt),
+    job('preflight', announceAt - PREFLIGHT_LEAD_MS, Math.min(announceAt - PREFLIGHT_LEAD_MS + late, announceAt)),
+    job('announce', announceAt, Math.min(opensAt + late, closesAt), closesAt),
   ];
   const remindAt = endAt - c.reminderMinutesBeforeEnd * 60_000;
   if (c.reminderMinutesBeforeEnd > 0 && remindAt > opensAt) jobs.push(job('reminder', remindAt, Math.min(remindAt + late, closesAt), closesAt));
@@ -102,6 +120,10 @@ export class Scheduler {
   private readonly running = new Map<string, Promise<JobRun>>();
   private readonly stopAll = new AbortController();
   private readonly leaseMs: number;
+  private readonly broadcaster: Broadcaster | null;
+  private readonly api: SendApi | null;
+  /** the last reach plan per day: the announcement's lead before the start */
+  private lead: { day: string; atMs: number; leadMs: number; estimate: AnnouncementEstimate | null } | null = null;
 
   constructor(
     private readonly s: SchedulerServices,
@@ -109,10 +131,9 @@ export class Scheduler {
   ) {
     this.owner = o.owner ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
     this.leaseMs = o.leaseMs ?? 120_000;
-  }
-
-  private get broadcaster(): Broadcaster | null {
-    return broadcasterFor(this.s, this.o.api);
+    // a sender alone (tests, tools) gets a send loop of its own on it; no shared module state
+    this.broadcaster = o.broadcaster ?? (o.api ? new Broadcaster({ database: s.database, clock: s.clock, log: s.log, metrics: s.metrics, api: o.api, rate: s.config.broadcastRate }) : null);
+    this.api = o.api ?? this.broadcaster?.api ?? null;
   }
 
   start(): void {
@@ -135,7 +156,23 @@ export class Scheduler {
     const m = await this.s.catalog.goldenMission();
     if (!m) return [];
     const today = localParts(nowMs, this.s.config.tz).date;
-    return [...planJobs(m, addDays(today, -1), this.s.config), ...planJobs(m, today, this.s.config)];
+    return [...planJobs(m, addDays(today, -1), this.s.config), ...planJobs(m, today, this.s.config, await this.announceLead(m, today, nowMs))];
+  }
+
+  /**
+   * How early today's announcement starts (the reach plan): recomputed every planRefreshMs while
+   * the start is ahead, since the audience grows during the day; kept once the send started.
+   */
+  private async announceLead(m: Mission, day: string, nowMs: number): Promise<number> {
+    const opensAt = occurrenceOn(m.window!, day, this.s.config.tz).opensAt.getTime();
+    const cached = this.lead?.day === day ? this.lead : null;
+    if (cached && (nowMs >= opensAt - cached.leadMs || Math.abs(nowMs - cached.atMs) < (this.o.planRefreshMs ?? 30_000))) return cached.leadMs;
+    if (nowMs >= opensAt) return cached?.leadMs ?? 0;
+    const estimate = await estimateAnnouncement(this.s, day);
+    const leadMs = estimate ? Math.max(0, opensAt - estimate.plan.sendStartMs) : 0;
+    if (leadMs !== (cached?.leadMs ?? 0)) this.s.log.info({ day, leadS: leadMs / 1000, plan: estimate?.plan }, 'announcement reach plan: send start moved');
+    this.lead = { day, atMs: nowMs, leadMs, estimate };
+    return leadMs;
   }
 
   /**
@@ -261,14 +298,27 @@ export class Scheduler {
     const exp = (await this.s.experiments?.timeline()) ?? NO_EXPERIMENT;
     const holdout = exp.holdoutOf(m, period);
     const theirs = (id: number) => ({ ...m, rewards: exp.rewardsFor(m, id, period) });
+    const clock = this.s.clock;
     let res: BroadcastResult;
     if (j.kind === 'announce') {
+      // the plan decides when sending starts; the clock decides each message: before the start only
+      // the pre-announcement may go out, from the start only the announcement (one row per player: one of them)
+      // the plan that set the send start (fresh enough: refreshed every planRefreshMs), else a new one
+      const cached = this.lead?.day === j.day ? this.lead.estimate : null;
+      const plan = (cached ?? (await estimateAnnouncement(this.s, j.day)))?.plan;
+      const c = this.s.config;
+      const paidQuota = c.broadcastPaid && plan ? plan.paid : 0;
       res = await b.run({
-        kind: 'announce',
+        kind: ANNOUNCE_KIND,
         day: j.day,
         segment: { ...announcementSegment(this.s, j.opensAt, only), holdout },
-        render: (r) => announcementMessage(theirs(r.id), r.languageCode, ctx),
+        render: (r) =>
+          clock.nowMs() < j.opensAt
+            ? { ...preAnnouncementMessage(theirs(r.id), r.languageCode, ctx), variant: 'pre' }
+            : { ...announcementMessage(theirs(r.id), r.languageCode, ctx), variant: 'live' },
         deadlineMs: j.closesAt,
+        notBeforeMs: plan ? Math.min(plan.sendStartMs, j.opensAt) : j.opensAt,
+        paid: paidQuota > 0 ? { quota: paidQuota, fromMs: j.opensAt } : undefined,
         signal: this.stopAll.signal,
       });
     } else {
@@ -282,7 +332,7 @@ export class Scheduler {
         signal: this.stopAll.signal,
       });
     }
-    const detail = { sent: res.sent, blocked: res.blocked, failed: res.failed, unknown: res.unknown, stoppedBy: res.stoppedBy, flag };
+    const detail = { sent: res.sent, blocked: res.blocked, failed: res.failed, unknown: res.unknown, paid: res.paid, variants: res.variants, stoppedBy: res.stoppedBy, flag };
     return done(res.stoppedBy === 'abort' ? 'released' : 'done', detail);
   }
 
@@ -313,7 +363,7 @@ export class Scheduler {
       .map(([k, v]) => `${k}: ${v === null ? '응답 없음 / no answer' : `${v} ms`}`)
       .join('\n');
     this.s.log.error({ job: j.key, error, offsetsMs }, 'clock preflight failed: announcement cancelled');
-    const api = this.o.api ?? this.broadcaster?.api ?? null;
+    const api = this.api;
     if (!api) return;
     const text = `⚠️ 시계 점검 실패 — ${when} 골든아워 공지를 보내지 않습니다.\nClock check failed — the ${when} announcement is cancelled.\n\n${error}\n${offsets}`;
     for (const id of this.s.config.adminIds) {

@@ -5,7 +5,7 @@ import { missions } from '../../db/schema.js';
 import { Scheduler } from '../../core/worker/scheduler.js';
 import { dailyReport, defaultReportDate } from '../../core/reports/report.js';
 import { resolvePayoutMission } from '../../core/missions/payout.js';
-import { announcedMission } from '../../core/delivery/broadcast.js';
+import { announcedMission } from '../../core/delivery/announcement.js';
 import { BOT_INFO, buttonsOf, callbackUpdate, recordCalls, textUpdate } from './support.js';
 
 /**

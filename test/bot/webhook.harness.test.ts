@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, BOT_TOKEN, type Harness } from '../support/harness.js';
 import { createBot } from '../../bot/createBot.js';
-import { WEBHOOK_PATH, webhookRoute, webhookTarget } from '../../bot/run.js';
+import { WEBHOOK_PATH, webhookQueue, webhookRoute, webhookTarget } from '../../bot/run.js';
 import { createApp } from '../../webapp/server/app.js';
 import { BOT_INFO, recordCalls, textUpdate } from './support.js';
 
@@ -12,13 +12,15 @@ describe('webhook mode: POST /telegram/webhook checks X-Telegram-Bot-Api-Secret-
   let app: ReturnType<typeof createApp>;
   let rec: ReturnType<typeof recordCalls>;
   let seen = 0;
+  let queue: ReturnType<typeof webhookQueue>;
 
   beforeAll(async () => {
     h = await createHarness();
     const bot = createBot({ s: h.s, token: BOT_TOKEN, botInfo: BOT_INFO });
     bot.use(() => void seen++); // counts updates that reached the middleware and were not handled earlier
     rec = recordCalls(bot);
-    app = createApp(h.s, { mount: [webhookRoute(bot, SECRET)] });
+    queue = webhookQueue(bot, h.s);
+    app = createApp(h.s, { mount: [webhookRoute(bot, SECRET, queue)] });
   });
   afterAll(async () => h?.close());
 
@@ -35,6 +37,7 @@ describe('webhook mode: POST /telegram/webhook checks X-Telegram-Bot-Api-Secret-
   it('the right secret is processed', async () => {
     const res = await post({ 'X-Telegram-Bot-Api-Secret-Token': SECRET });
     expect(res.status).toBe(200);
+    await queue.idle();
     expect(rec.of('sendMessage')).toHaveLength(1);
     expect(String(rec.of('sendMessage')[0]!.payload.text)).toContain('환영');
     expect(seen).toBe(0); // /start was handled by its feature

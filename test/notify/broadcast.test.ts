@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
 import { startFakeBotApi, type FakeBotApi } from '../support/fakeBotApi.js';
-import { Broadcaster, announcementMessage, announcementSegment, announcedMission, type BroadcastJob, type SendApi } from '../../core/delivery/broadcast.js';
+import { announcementMessage, announcementSegment, announcedMission } from '../../core/delivery/announcement.js';
+import { Broadcaster, type BroadcastJob, type SendApi } from '../../core/delivery/sendLoop.js';
 import type { Database } from '../../db/connection.js';
-import { blockedIds, deliveryStatuses, fakeApi, seedPlayers, waitFor } from './support.js';
+import { blockedIds, budgetedSender, deliveryStatuses, seedPlayers, waitFor } from './support.js';
 
 const DAY = '2026-11-27';
 
@@ -22,13 +23,18 @@ async function announceJob(h: Harness, extra: Partial<BroadcastJob> = {}): Promi
     kind: 'announce',
     day: DAY,
     segment: announcementSegment(h.s, h.clock.nowMs()),
-    render: (r) => announcementMessage(m, r.languageCode, { tz: 'Asia/Seoul', webappUrl: 'https://app.example' }),
+    render: (r) => ({ ...announcementMessage(m, r.languageCode, { tz: 'Asia/Seoul', webappUrl: 'https://app.example' }), variant: 'live' }),
     ...extra,
   };
 }
 
-const broadcaster = (h: Harness, api: FakeBotApi, rate: number, extra: { database?: Database; paid?: boolean; api?: SendApi } = {}) =>
-  new Broadcaster({ database: extra.database ?? h.s.database, clock: h.clock, log: h.s.log, metrics: h.s.metrics, api: extra.api ?? fakeApi(api.apiRoot), rate, paid: extra.paid });
+/** A send loop on a sender with its own outbound budget at `rate`/s (as the worker's). */
+function sendLoop(h: Harness, fake: FakeBotApi, rate: number, extra: { database?: Database; api?: (api: SendApi) => SendApi } = {}) {
+  const { api, budget } = budgetedSender(h.s, fake.apiRoot, rate);
+  const b = new Broadcaster({ database: extra.database ?? h.s.database, clock: h.clock, log: h.s.log, metrics: h.s.metrics, api: extra.api ? extra.api(api) : api, budget, rate });
+  return Object.assign(b, { budget });
+}
+const broadcaster = (h: Harness, fake: FakeBotApi, rate: number, extra: { database?: Database } = {}) => sendLoop(h, fake, rate, extra);
 
 describe('broadcast delivery through a rate-limited fake Bot API', () => {
   it('2,000 recipients with 50 blocked: each eligible player gets exactly one message, blocked ones none and are marked, at close to (never above) the limit', async () => {
@@ -43,7 +49,7 @@ describe('broadcast delivery through a rate-limited fake Bot API', () => {
     // 200/s keeps the test short and within what a loaded 2-core CI box can drive
     const limit = 200;
     fake = await startFakeBotApi({ rate: limit, blocked });
-    const r = await broadcaster(h, fake, limit, { paid: true }).run(await announceJob(h));
+    const r = await broadcaster(h, fake, limit).run(await announceJob(h));
     await fake.sync();
 
     expect(r).toMatchObject({ sent: 1950, blocked: 50, failed: 0, unknown: 0, stoppedBy: 'done' });
@@ -55,7 +61,7 @@ describe('broadcast delivery through a rate-limited fake Bot API', () => {
     expect([...st.values()].filter((v) => v === 'blocked')).toHaveLength(50);
     // most recently active first (ids were seeded in that order)
     expect(fake.messages[0]!.chatId).toBe(1);
-    expect(fake.messages[0]!.body.allow_paid_broadcast).toBe(true);
+    expect(fake.messages[0]!.body.allow_paid_broadcast).toBeUndefined();
 
     const ratio = fake.achievedRate() / limit;
     console.log(`broadcast rate: ${fake.achievedRate().toFixed(1)}/s against a limit of ${limit}/s → ratio ${ratio.toFixed(3)}; 429s: ${fake.rejected429}`);
@@ -72,10 +78,9 @@ describe('broadcast delivery through a rate-limited fake Bot API', () => {
     let killed = false;
     const real = h.s.database;
     const dying: Database = { ...real, query: (q, e) => (killed ? new Promise(() => {}) : real.query(q, e)) };
-    const api = fakeApi(fake.apiRoot);
-    const dyingApi: SendApi = { sendMessage: ((...a: Parameters<SendApi['sendMessage']>) => (killed ? new Promise(() => {}) : api.sendMessage(...a))) as SendApi['sendMessage'] };
+    const dyingApi = (api: SendApi): SendApi => ({ sendMessage: ((...a: Parameters<SendApi['sendMessage']>) => (killed ? new Promise(() => {}) : api.sendMessage(...a))) as SendApi['sendMessage'] });
     const rate = 200;
-    void broadcaster(h, fake, rate, { database: dying, api: dyingApi }).run(await announceJob(h, { owner: 'worker-a' }));
+    void sendLoop(h, fake, rate, { database: dying, api: dyingApi }).run(await announceJob(h, { owner: 'worker-a' }));
     await waitFor(() => fake!.messages.length >= 300, 60_000, '300 messages');
     killed = true;
     await new Promise((r) => setTimeout(r, 500)); // requests already sent land
@@ -102,8 +107,9 @@ describe('broadcast delivery through a rate-limited fake Bot API', () => {
       if (fake.count(id) === 0) expect(unknown.has(id)).toBe(true);
       if (st.get(id) === 'sent') expect(fake.count(id)).toBe(1);
     }
-    // exposure is bounded: what was marked ahead (≤ 0.5 s of sends) plus what was in flight or not yet written back
-    expect(unknown.size).toBeLessThanOrEqual(rate);
+    // exposure is bounded: what was marked ahead (≤ 0.5 s of sends), waiting in the outbound budget
+    // (≤ 0.25 s), and in flight or not yet written back (≤ 0.5 s)
+    expect(unknown.size).toBeLessThanOrEqual(1.5 * rate);
     const missed = ids.filter((id) => fake!.count(id) === 0).length;
     console.log(`kill after ${atKill} accepted: ${unknown.size} rows left unknown (at-most-once), ${missed} of them never sent, ${r.sent} resumed`);
   }, 180_000);
@@ -157,8 +163,8 @@ describe('broadcast delivery through a rate-limited fake Bot API', () => {
     const r = await b.run(await announceJob(h));
     await fake.sync();
     expect(fake.rejected429).toBeGreaterThan(0);
-    expect(b.limiter.pauses).toBeGreaterThan(0);
-    expect(b.limiter.pauses).toBeLessThanOrEqual(fake.rejected429);
+    expect(b.budget.pauses).toBeGreaterThan(0);
+    expect(b.budget.pauses).toBeLessThanOrEqual(fake.rejected429);
     expect(r).toMatchObject({ sent: 119, failed: 1, blocked: 0 });
     for (const id of ids) expect(fake.count(id)).toBe(id === 4 ? 0 : 1);
     const st = await deliveryStatuses(h.s, 'announce', DAY);

@@ -18,8 +18,9 @@ describe('/broadcast_test sends the announcement to admins and testers only', ()
   let rec: ReturnType<typeof recordCalls>;
 
   beforeAll(async () => {
-    h = await createHarness();
     fake = await startFakeBotApi({ rate: 1000 });
+    // the worker's sender (core/services.ts) talks to the stand-in
+    h = await createHarness({ env: { TELEGRAM_API_ROOT: fake.apiRoot } });
     // an ordinary active player who must not hear the test
     await h.play(5, 1);
     bot = createBot({ s: h.s, token: BOT_TOKEN, botInfo: BOT_INFO, apiRoot: fake.apiRoot });

@@ -3,7 +3,7 @@ import { createHarness, kst, ADMIN_ID, type Harness } from '../support/harness.j
 import { startFakeBotApi, type FakeBotApi } from '../support/fakeBotApi.js';
 import { Scheduler } from '../../core/worker/scheduler.js';
 import { updateMission } from '../../core/missions/adminMissions.js';
-import { estimateAnnouncement } from '../../core/delivery/broadcast.js';
+import { estimateAnnouncement } from '../../core/delivery/estimate.js';
 import { fakeApi, seedPlayers } from './support.js';
 
 let h: Harness | undefined;

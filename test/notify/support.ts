@@ -2,6 +2,8 @@ import { sql } from 'drizzle-orm';
 import { Api } from 'grammy';
 import type { Services } from '../../core/services.js';
 import { BOT_TOKEN } from '../support/harness.js';
+import { OutboundBudget } from '../../core/delivery/budget.js';
+import { createSender } from '../../core/delivery/sender.js';
 
 /** Players 1..n (offset by `from`), active `minutesAgo` minutes before now, most recent = lowest id. */
 export async function seedPlayers(s: Services, n: number, o: { from?: number; minutesAgo?: number; language?: (id: number) => string | null } = {}) {
@@ -32,7 +34,18 @@ export async function blockedIds(s: Services): Promise<number[]> {
   return rows.map((r) => Number(r.uid));
 }
 
+/** A Bot API client without the outbound budget (a stand-in with no limit needs none). */
 export const fakeApi = (apiRoot: string) => new Api(BOT_TOKEN, { apiRoot });
+
+let budgets = 0;
+/**
+ * A worker's sender as core/services.ts builds it, on an outbound budget of its own (memory, or
+ * the harness's Redis under its own key), at `rate`/s of which `bulkRate` for broadcasts.
+ */
+export function budgetedSender(s: Services, apiRoot: string, rate: number, bulkRate = rate) {
+  const budget = new OutboundBudget({ ratePerS: rate, bulkRatePerS: bulkRate, botId: `test${process.pid}-${++budgets}-${Date.now()}`, redis: s.stores.redis, metrics: s.metrics, log: s.log });
+  return { budget, api: createSender({ token: BOT_TOKEN, apiRoot, budget }) };
+}
 
 export async function waitFor(cond: () => boolean, timeoutMs = 30_000, what = 'condition') {
   const t0 = Date.now();

@@ -8,7 +8,7 @@ import { assertInvariants, databaseFingerprint } from '../support/invariants.js'
 import { ConfigError, loadConfig } from '../../core/platform/config.js';
 import { createBot } from '../../bot/createBot.js';
 import { ADMIN_COMMANDS, commandMenu } from '../../bot/commands.js';
-import { WEBHOOK_PATH, webhookRoute } from '../../bot/run.js';
+import { WEBHOOK_PATH, webhookQueue, webhookRoute } from '../../bot/run.js';
 import { createApp } from '../../webapp/server/app.js';
 import { ko } from '../../bot/locales/ko.js';
 import { BOT_INFO, callbackUpdate, documentUpdate, recordCalls, textUpdate } from '../bot/support.js';
@@ -180,7 +180,7 @@ describe('authorization', () => {
     it('webhook without or with a wrong secret → 401 and no update is processed', async () => {
       const bot = createBot({ s: h.s, token: BOT_TOKEN, botInfo: BOT_INFO });
       const rec = recordCalls(bot);
-      const app = createApp(h.s, { mount: [webhookRoute(bot, 'the-right-secret')] });
+      const app = createApp(h.s, { mount: [webhookRoute(bot, 'the-right-secret', webhookQueue(bot, h.s))] });
       const post = (headers: Record<string, string>) =>
         app.request(WEBHOOK_PATH, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(textUpdate({ id: ADMIN_ID }, '/golden_on')) });
       expect((await post({})).status).toBe(401);

@@ -1,12 +1,12 @@
 import type { Hono } from 'hono';
-import { sql } from 'drizzle-orm';
 import type { Services } from '../../../core/services.js';
 import { localParts } from '../../../core/domain/time.js';
+import { Deliveries } from '../../../core/delivery/deliveries.js';
 import type { AuthEnv } from '../auth.js';
 
 /**
  * The in-app golden-hour toast (plan §3.1 item 4; DESIGN.md §3 Notifications): shown once per
- * user per local day, remembered by the server in notification_deliveries (kind 'toast') so a
+ * user per local day, remembered by the server in notification_deliveries (kind 'toast', core/delivery/deliveries.ts) so a
  * second device or a cleared WebView does not show it again.
  *
  *   GET  /api/toast/golden       → { show }  true while a golden-hour window is open for this
@@ -17,6 +17,7 @@ export const TOAST_KIND = 'toast';
 
 export function toastRoutes(app: Hono<AuthEnv>, s: Services) {
   const today = () => localParts(s.clock.nowMs(), s.config.tz).date;
+  const deliveries = new Deliveries(s.database);
 
   app.get('/api/toast/golden', async (c) => {
     const userId = c.get('user').id;
@@ -25,22 +26,13 @@ export function toastRoutes(app: Hono<AuthEnv>, s: Services) {
     const { missions } = await s.listMissions(userId);
     const open = missions.some((m) => m.isGoldenHour && m.status !== 'locked' && m.window !== null);
     if (!open) return c.json({ show: false, day });
-    const seen = await s.database.query<{ n: number }>(
-      sql`select 1 as n from notification_deliveries where user_id = ${userId} and kind = ${TOAST_KIND} and day = ${day} limit 1`,
-    );
-    return c.json({ show: seen.length === 0, day });
+    return c.json({ show: !(await deliveries.exists(userId, TOAST_KIND, day)), day });
   });
 
   app.post('/api/toast/golden/seen', async (c) => {
     const userId = c.get('user').id;
     const day = today();
     const now = new Date(s.clock.nowMs()).toISOString();
-    const rows = await s.database.query<{ user_id: number }>(
-      sql`insert into notification_deliveries (user_id, kind, day, status, attempts, claimed_at, sent_at)
-          values (${userId}, ${TOAST_KIND}, ${day}, 'sent', 1, ${now}, ${now})
-          on conflict (user_id, kind, day) do nothing
-          returning user_id`,
-    );
-    return c.json({ recorded: rows.length === 1, day });
+    return c.json({ recorded: await deliveries.recordDelivered(userId, TOAST_KIND, day, now), day });
   });
 }
