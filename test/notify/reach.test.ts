@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHarness, kst, type Harness } from '../support/harness.js';
+import { createHarness, kst, ADMIN_ID, BOT_TOKEN, type Harness } from '../support/harness.js';
+import { createBot } from '../../bot/createBot.js';
+import { BOT_INFO, recordCalls, textUpdate } from '../bot/support.js';
 import { startFakeBotApi, type FakeBotApi } from '../support/fakeBotApi.js';
 import { Scheduler } from '../../core/worker/scheduler.js';
 import { ANNOUNCE_KIND } from '../../core/delivery/announcement.js';
@@ -33,6 +35,17 @@ describe('reach planning for the announcement', () => {
     const ids = await seedPlayers(h.s, N);
     const opens = kst('21:30:00').getTime();
     const preStart = opens - (N / rate - reachS) * 1000; // 21:29:54 (the unscaled plan: 21:29:30)
+    // the plan, as /golden and the admin page show it: who gets which message when
+    const res = await h.req('/api/admin/announcement', { userId: ADMIN_ID });
+    expect(res.status).toBe(200);
+    const { estimate } = (await res.json()) as { estimate: { plan: { pre: number; live: number; late: number }; startsAtLocal: string; reachByLocal: string } };
+    expect(estimate).toMatchObject({ plan: { pre: N / 2, live: N / 2, late: 0 }, startsAtLocal: '21:29:54', reachByLocal: '21:30:06' });
+    const bot = createBot({ s: h.s, token: BOT_TOKEN, botInfo: BOT_INFO });
+    const rec = recordCalls(bot);
+    await bot.handleUpdate(textUpdate({ id: ADMIN_ID }, '/golden'));
+    expect(rec.lastText()).toContain(`사전 공지 ${N / 2}명: 21:29:54부터`);
+    expect(rec.lastText()).toContain('전원 수신 목표: 21:30:06');
+
     // the clock runs from 21:29:48, the scheduler ticks as the worker does
     h.clock.set(kst('21:29:48'));
     const sch = new Scheduler(h.s, { guard: null, broadcaster: h.s.broadcaster, api: h.s.sender, tickMs: 100, planRefreshMs: 1000 });

@@ -77,6 +77,7 @@ const ko = {
   shareFailed: '공유하지 못했어요',
   // admin page
   adminServerTime: '서버 시각',
+  adminAnnounce: '📣 공지 계획 ({day}): 사전 공지 {pre}명 {preStart}부터 · 시작 공지 {live}명 {opens}부터 · 유료 {paid}명 ({stars} Stars) · 예상 완료 {finish} · 목표 {reachBy}',
   adminMissions: '미션 관리',
   adminColMission: '미션',
   adminColStart: '시작 시각',
@@ -208,6 +209,7 @@ const en: Record<MsgKey, string> = {
   shareStoryText: 'I claimed today’s Golden Hour reward! 🔥',
   shareFailed: 'Could not share',
   adminServerTime: 'Server time',
+  adminAnnounce: '📣 Announcement plan ({day}): pre-announcement to {pre} from {preStart} · announcement to {live} from {opens} · paid {paid} ({stars} Stars) · expected finish {finish} · target {reachBy}',
   adminMissions: 'Missions',
   adminColMission: 'Mission',
   adminColStart: 'Start',

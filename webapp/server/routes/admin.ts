@@ -9,6 +9,7 @@ import { requireAdmin, type AuthEnv } from '../auth.js';
 import { intParam, query } from '../query.js';
 import { readJson } from '../readJson.js';
 import { experimentsRoutes } from './experiments.js';
+import { announcementRoutes } from './announcement.js';
 import { payoutsRoutes } from './payouts.js';
 import { reportsRoutes } from './reports.js';
 
@@ -65,5 +66,6 @@ export function adminRoutes(s: Services, options: AdminRoutesOptions) {
   reportsRoutes(app, s);
   payoutsRoutes(app, s);
   experimentsRoutes(app, s);
+  announcementRoutes(app, s);
   return app;
 }

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'preact/hooks';
 import { ApiError } from '../api';
 import type { AdminProps } from '../App';
 import { errorMessage, t, zoneLabel, type Lang, type MsgKey } from '../i18n';
+import type { AnnouncementEstimate } from '../../../../core/delivery/estimate';
 import { formatZoned, shortTime, zonedDate } from '../serverClock';
 import { BarChart, LineChart } from './Charts';
 import { fieldOf, normalizeTime, toForm, toPatch, validateForm, type AdminMission, type FormErrors, type FormValues } from './form';
@@ -60,6 +61,7 @@ export function AdminPage({ api, clock, lang, devMode, onChanged }: AdminProps) 
       {error && <p class="claim-err">{error}</p>}
       {devMode && <DevClock api={api} clock={clock} lang={lang} onSet={changed} />}
       <FlagSwitch api={api} lang={lang} onChanged={changed} />
+      <AnnouncementPlan api={api} lang={lang} />
       <section class="card plain">
         <h2>{t(lang, 'adminMissions')}</h2>
         <div class="table-wrap">
@@ -146,6 +148,21 @@ function DevClock({ api, clock, lang, onSet }: { api: AdminProps['api']; clock: 
 }
 
 const FLAG_LABEL: Record<FlagState, MsgKey> = { off: 'adminFlagOff', dry_run: 'adminFlagDryRun', on: 'adminFlagOn' };
+
+/** The day's announcement plan (GET /api/admin/announcement; docs/broadcast.md, Reach): who gets which message when, the finish, the Stars. */
+function AnnouncementPlan({ api, lang }: { api: AdminProps['api']; lang: Lang }) {
+  const [e, setE] = useState<AnnouncementEstimate | null>(null);
+  useEffect(() => {
+    void api.get<{ estimate: AnnouncementEstimate | null }>('/api/admin/announcement').then((r) => setE(r.estimate), () => setE(null));
+  }, [api]);
+  if (!e) return null;
+  const hm = (local: string) => local.slice(0, 5);
+  return (
+    <p class="hint" data-testid="admin-announce-plan">
+      {t(lang, 'adminAnnounce', { day: e.day, pre: e.plan.pre, preStart: e.startsAtLocal, live: e.plan.live + e.plan.paid, opens: hm(e.opensAtLocal), paid: e.plan.paid, stars: e.plan.stars, finish: e.expectedFinishLocal, reachBy: e.reachByLocal })}
+    </p>
+  );
+}
 
 function FlagSwitch({ api, lang, onChanged }: { api: AdminProps['api']; lang: Lang; onChanged: () => void }) {
   const [state, setState] = useState<FlagState | null>(null);
