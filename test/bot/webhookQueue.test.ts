@@ -38,6 +38,10 @@ describe('webhook mode answers at once and handles each update_id once', () => {
     app.request(WEBHOOK_PATH, { method: 'POST', headers: { 'content-type': 'application/json', 'X-Telegram-Bot-Api-Secret-Token': SECRET }, body: JSON.stringify(body) });
 
   it('a handler that takes 5 s: each webhook POST is answered in under a second, before the handler finishes', async () => {
+    // the first request of a process pays one-time costs (route compilation, the store's first round trip)
+    expect((await post(textUpdate({ id: 7000 }, 'slow please'))).status).toBe(200);
+    await queue.idle();
+    finished.length = 0;
     const updates = [1, 2, 3].map((i) => textUpdate({ id: 7000 + i }, 'slow please'));
     const latencies: number[] = [];
     for (const u of updates) {
@@ -52,7 +56,7 @@ describe('webhook mode answers at once and handles each update_id once', () => {
     for (const l of latencies) expect(l).toBeLessThan(1000);
     await queue.idle();
     expect(finished.sort()).toEqual(updates.map((u) => u.update_id).sort());
-  }, 60_000);
+  }, 120_000);
 
   it('the same update_id posted twice (Telegram resending) is handled once', async () => {
     const u = textUpdate({ id: 7100 }, 'slow again');
@@ -64,5 +68,5 @@ describe('webhook mode answers at once and handles each update_id once', () => {
     expect(started.filter((id) => id === u.update_id)).toHaveLength(1);
     const dupes = (await h.s.metrics.webhookUpdates.get()).values.find((v) => v.labels.result === 'duplicate');
     expect(dupes?.value).toBe(1);
-  }, 60_000);
+  }, 120_000);
 });
