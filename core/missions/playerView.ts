@@ -8,14 +8,8 @@ import type { ClaimDeps } from './claim.js';
 
 export type MissionStatus = 'locked' | 'active' | 'completed' | 'claimed';
 
-export interface MissionView {
-  id: number;
-  logicKey: string;
-  title: string;
-  description: string;
-  category: string;
-  actionType: string;
-  target: number;
+/** A mission as the player's list shows it: the catalog's own fields, plus this player's state. */
+export interface MissionView extends Pick<Mission, 'id' | 'logicKey' | 'title' | 'description' | 'category' | 'actionType' | 'target'> {
   progress: number;
   status: MissionStatus;
   isLocked: boolean;
