@@ -3,6 +3,7 @@ import path from 'node:path';
 import { AdjustableClock } from '../core/platform/clock.js';
 import { loadConfig } from '../core/platform/config.js';
 import { createServices } from '../core/services.js';
+import { notificationTexts } from '../bot/notifications.js';
 import { localParts } from '../core/domain/time.js';
 import { BOT_TOKEN, ROOT, TZ, appEnv, freshBackend, goldenNow, log, round, sqlClient, type Figure } from './support.js';
 
@@ -37,7 +38,7 @@ export async function broadcastFigure(o: BroadcastOptions = BROADCAST_DEFAULTS):
   const clock = new AdjustableClock();
   clock.set(now);
   const config = loadConfig(appEnv(b, { ROLES: 'api', LOG_LEVEL: 'silent', BOT_API_RATE: String(o.allowedPerSecond), BROADCAST_RATE: String(o.allowedPerSecond) }));
-  const s = await createServices({ config, clock, redisPrefix: b.redisPrefix, consume: false });
+  const s = await createServices({ config, clock, redisPrefix: b.redisPrefix, consume: false, texts: notificationTexts });
   const fake = await startFakeBotApi({ rate: o.allowedPerSecond });
   try {
     // players active in the last hour, one in ten English
@@ -59,7 +60,7 @@ export async function broadcastFigure(o: BroadcastOptions = BROADCAST_DEFAULTS):
       kind: 'announce',
       day,
       segment: announcementSegment(s, clock.nowMs()),
-      render: (rc) => announcementMessage(m, rc.languageCode, { tz: TZ, webappUrl: 'https://app.example' }),
+      render: (rc) => announcementMessage(m, rc.languageCode, { tz: TZ, webappUrl: 'https://app.example', texts: notificationTexts }),
     });
     const wallS = (performance.now() - t0) / 1000;
     await fake.sync();

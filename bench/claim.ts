@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { AdjustableClock } from '../core/platform/clock.js';
 import { loadConfig } from '../core/platform/config.js';
 import { createServices } from '../core/services.js';
+import { notificationTexts } from '../bot/notifications.js';
 import { periodKey, type PeriodKind } from '../core/domain/window.js';
 import { signInitData } from '../webapp/server/auth.js';
 import {
@@ -81,7 +82,7 @@ async function baseline(o: ClaimOptions, b: BenchBackend, now: Date) {
   const clock = new AdjustableClock();
   clock.set(now);
   const config = loadConfig(appEnv(b, { ROLES: 'api', LOG_LEVEL: 'silent' }));
-  const s = await createServices({ config, clock, redisPrefix: b.redisPrefix, consume: false });
+  const s = await createServices({ config, clock, redisPrefix: b.redisPrefix, consume: false, texts: notificationTexts });
   try {
     const gid = await seedCompleted(b.databaseUrl, o.players, now);
     const users = Array.from({ length: o.players }, (_, i) => FIRST_USER + i);
@@ -107,7 +108,7 @@ async function minimal(o: ClaimOptions, b: BenchBackend, now: Date) {
   const clock = new AdjustableClock();
   clock.set(now);
   const config = loadConfig(appEnv(b, { ROLES: 'api', LOG_LEVEL: 'silent' }));
-  const s = await createServices({ config, clock, redisPrefix: b.redisPrefix, consume: false });
+  const s = await createServices({ config, clock, redisPrefix: b.redisPrefix, consume: false, texts: notificationTexts });
   await s.close(); // migrated and seeded; pgbench does the rest
   const m = await seedCompletedMission(b.databaseUrl, o.players, now);
   const r = await pgbenchClaim(b.databaseUrl, { players: o.players, firstUser: FIRST_USER, clients: DB_CLIENTS, missionId: m.id, period: m.period, rewards: m.rewards });

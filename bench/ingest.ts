@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { AdjustableClock } from '../core/platform/clock.js';
 import { loadConfig } from '../core/platform/config.js';
 import { createServices } from '../core/services.js';
+import { notificationTexts } from '../bot/notifications.js';
 import { applyEvents, type GameEvent } from '../core/missions/progress.js';
 import {
   INGEST_TOKEN,
@@ -75,7 +76,7 @@ async function baseline(o: IngestOptions, b: BenchBackend, now: Date) {
   const clock = new AdjustableClock();
   clock.set(now);
   const config = loadConfig(appEnv(b, { ROLES: 'api', LOG_LEVEL: 'silent' }));
-  const s = await createServices({ config, clock, redisPrefix: b.redisPrefix, consume: false });
+  const s = await createServices({ config, clock, redisPrefix: b.redisPrefix, consume: false, texts: notificationTexts });
   try {
     const list = batches(o, 'b');
     const deps = { database: s.database, metrics: s.metrics, log: s.log, vaultPointsPerPlay: config.vaultPointsPerPlay, now: () => clock.now() };

@@ -1,6 +1,7 @@
 import { AdjustableClock } from '../core/platform/clock.js';
 import { loadConfig } from '../core/platform/config.js';
 import { createServices } from '../core/services.js';
+import { notificationTexts } from '../bot/notifications.js';
 import { applyEvents, type GameEvent } from '../core/missions/progress.js';
 import { explainUser } from '../core/missions/why.js';
 import { dailyReport } from '../core/reports/report.js';
@@ -38,7 +39,7 @@ export async function scaleFigure(o: ScaleOptions = SCALE_DEFAULTS): Promise<Fig
     const clock = new AdjustableClock();
     clock.set(new Date(dayStart + 86_399_000));
     const config = loadConfig(appEnv(b, { ROLES: 'api', LOG_LEVEL: 'silent' }));
-    const s = await createServices({ config, clock, redisPrefix: b.redisPrefix, consume: false });
+    const s = await createServices({ config, clock, redisPrefix: b.redisPrefix, consume: false, texts: notificationTexts });
     const plays = o.players * o.playsPerPlayer;
     let partitionsBytes = 0;
     try {

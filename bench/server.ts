@@ -2,6 +2,7 @@ import { serve } from '@hono/node-server';
 import { AdjustableClock } from '../core/platform/clock.js';
 import { loadConfig } from '../core/platform/config.js';
 import { createServices } from '../core/services.js';
+import { notificationTexts } from '../bot/notifications.js';
 import { createApp } from '../webapp/server/app.js';
 
 /**
@@ -14,7 +15,7 @@ const cfg = JSON.parse(process.argv[2] ?? '{}') as { env: Record<string, string>
 const config = loadConfig(cfg.env);
 const clock = new AdjustableClock();
 clock.set(cfg.now);
-const s = await createServices({ config, clock, redisPrefix: cfg.redisPrefix });
+const s = await createServices({ config, clock, redisPrefix: cfg.redisPrefix, texts: notificationTexts });
 
 // the baseline answers the same JSON the mission list would, without auth, database or domain code
 const sample = await s.listMissions(1);

@@ -6,3 +6,9 @@ export function clip(text: string, max = MAX_MESSAGE): string {
 }
 
 export const hhmm = (hms: string) => hms.slice(0, 5);
+
+/** Counts in admin texts: 12,345. */
+export const fmtN = (n: number) => n.toLocaleString('en-US');
+
+/** A share as a percentage with one decimal: 0.305 → "30.5%". */
+export const pct = (x: number) => `${(x * 100).toFixed(1)}%`;

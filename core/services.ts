@@ -22,6 +22,9 @@ import { OutboundBudget } from './delivery/budget.js';
 import { botIdOf, createSender } from './delivery/sender.js';
 import { Broadcaster } from './delivery/sendLoop.js';
 import { PAID_RATE_PER_S } from './delivery/estimate.js';
+import type { AnnouncementTexts } from './delivery/announcement.js';
+import type { ReportTexts } from './reports/report.js';
+import type { ClockAlertTexts } from './worker/scheduler.js';
 
 /**
  * The composition root of the domain: everything the API, the bot and the worker share.
@@ -38,7 +41,15 @@ export interface ServicesOptions {
   /** start the queue consumer in this process (worker role) */
   consume?: boolean;
   queueClaimIdleMs?: number;
+  /**
+   * The texts core sends on its own (announcement, reminder, daily report, clock alert): the bot's
+   * locales (bot/notifications.ts `notificationTexts`); core holds no user-facing text.
+   */
+  texts: NotificationTexts;
 }
+
+/** Every text core sends without a face in between, worded in the locales. */
+export type NotificationTexts = AnnouncementTexts & ReportTexts & ClockAlertTexts;
 
 /**
  * What the faces get: the domain's services plus delivery — the one outbound Bot API budget, the
@@ -48,6 +59,7 @@ export interface Services extends DomainServices {
   outbound: OutboundBudget;
   sender: Api | null;
   broadcaster: Broadcaster | null;
+  texts: NotificationTexts;
 }
 
 export async function createServices(o: ServicesOptions): Promise<Services> {
@@ -114,6 +126,7 @@ export async function createServices(o: ServicesOptions): Promise<Services> {
     outbound,
     sender,
     broadcaster,
+    texts: o.texts,
     get clockHealth() {
       return clockHealth;
     },

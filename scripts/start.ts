@@ -5,6 +5,7 @@ import { serve } from '@hono/node-server';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { ConfigError, loadConfig } from '../core/platform/config.js';
 import { createServices } from '../core/services.js';
+import { notificationTexts } from '../bot/notifications.js';
 import { installProcessGuards } from '../core/platform/processGuards.js';
 import { createApp } from '../webapp/server/app.js';
 
@@ -26,7 +27,7 @@ async function main() {
     console.error(`ROLES=${config.roles.join(',')}: running roles in separate processes needs DATABASE_URL and REDIS_URL (the embedded default keeps state in this process)`);
     process.exit(78);
   }
-  const s = await createServices({ config });
+  const s = await createServices({ config, texts: notificationTexts });
   const { log } = s;
   installProcessGuards(log);
   log.info({ roles: config.roles, database: s.database.kind, redis: Boolean(config.redisUrl), tz: config.tz, devMode: config.devMode }, 'golden hour starting');

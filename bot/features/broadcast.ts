@@ -29,7 +29,7 @@ export const broadcastFeature: Feature = (deps) => {
       kind: `test:${s.clock.nowMs()}`,
       day: localDate(s),
       segment: { type: 'ids', ids },
-      render: (r) => ({ ...announcementMessage(m, r.languageCode, { tz: s.config.tz, webappUrl: deps.webappUrl }), variant: 'live' }),
+      render: (r) => ({ ...announcementMessage(m, r.languageCode, { tz: s.config.tz, webappUrl: deps.webappUrl, texts: s.texts }), variant: 'live' }),
     });
     const e = await estimateAnnouncement(s);
     const eta = e

@@ -1,6 +1,7 @@
 import { Composer, InputFile } from 'grammy';
 import { isDomainError } from '../../core/domain/errors.js';
-import { dailyReport, defaultReportDate, formatReportText, parseReportDate, reportCsv } from '../../core/reports/report.js';
+import { dailyReport, defaultReportDate, parseReportDate, reportCsv } from '../../core/reports/report.js';
+import { formatReportText } from '../notifications.js';
 import type { BotContext } from '../context.js';
 import { isAdmin } from '../filters.js';
 import { errorText } from '../errors.js';

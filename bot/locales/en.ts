@@ -1,4 +1,6 @@
 import type { Messages } from './ko.js';
+import { XP_PER_STAMP } from '../../core/domain/rewards.js';
+import { fmtN, pct } from '../format.js';
 
 /** English bot text, for users whose Telegram language_code is not Korean. Same keys as ko.ts. */
 export const en: Messages = {
@@ -97,6 +99,56 @@ export const en: Messages = {
   'broadcastTest.done': (p) => `Test send done (${p.n} admins and testers): sent ${p.sent}, blocked ${p.blocked}, failed ${p.failed}`,
   'broadcastTest.eta': (p) =>
     `Real announcement (${p.day}): ${p.recipients} players at ${p.rate}/s → about ${p.minutes} min, done by ${p.finish} ${p.zone}${p.outlasts ? ' ⚠️ after the window closes' : ''}`,
+
+  // ---- notifications core sends (bot/notifications.ts)
+  'notify.rewards': (p) =>
+    [
+      p.diamonds ? `💎 ${p.diamonds}` : '',
+      p.xp ? (p.xp % XP_PER_STAMP === 0 ? `${p.xp / XP_PER_STAMP} season-pass stamp${p.xp === XP_PER_STAMP ? '' : 's'}` : `${p.xp} season-pass XP`) : '',
+      p.tickets ? `${p.tickets} ticket${p.tickets === 1 ? '' : 's'}` : '',
+    ].filter(Boolean).join(' + '),
+  'notify.duration': (p) => (p.minutes % 60 === 0 ? `${p.minutes / 60} hour${p.minutes === 60 ? '' : 's'}` : `${p.minutes} minutes`),
+  'notify.announcement': (p) =>
+    [
+      `🚀 <b>[CCJM] Golden Hour mission is live!</b>`,
+      ``,
+      `A special mission, open for ${p.duration} only!`,
+      `🎮 Play just ${p.target} game${p.target === 1 ? '' : 's'} for a shower of diamonds and stamps.`,
+      ``,
+      `⏰ Time: ${p.start} ~ ${p.end} (${p.zone})`,
+      `🎁 Rewards: ${p.rewardText}`,
+      ``,
+      `Jump in now!`,
+    ].join('\n'),
+  'notify.preAnnouncement': (p) =>
+    [
+      `⏰ <b>[CCJM] The Golden Hour starts at ${p.start} (${p.zone})</b>`,
+      ``,
+      `A special mission, open ${p.start} ~ ${p.end} only!`,
+      `🎮 Play ${p.target} game${p.target === 1 ? '' : 's'} for 🎁 ${p.rewardText}`,
+      ``,
+      `Be there when it opens!`,
+    ].join('\n'),
+  'notify.reminder': (p) =>
+    `⏳ <b>${p.minutesLeft} minutes left in the Golden Hour!</b>\n\nYou've played ${p.done}/${p.target} — ${p.left} more for 🎁 ${p.rewardText}!\n⏰ Until ${p.end} (${p.zone})`,
+  'notify.openApp': '🎮 Open app',
+  'alert.clockFailed': (p) => `Clock check failed — the ${p.when} announcement is cancelled.`,
+  'alert.noAnswer': 'no answer',
+
+  // ---- the daily report
+  'report.title': (p) => `📊 Golden Hour daily report — ${p.date} (${p.tz})`,
+  'report.window': (p) => `⏰ Window ${p.start}–${p.end} ${p.zone}`,
+  'report.noWindow': '⏰ No golden-hour window',
+  'report.golden': '🔥 Golden-hour missions',
+  'report.other': '📋 Other missions',
+  'report.group': (g) =>
+    `• ${fmtN(g.participants)} participants · ${fmtN(g.completions)} completed · claims manual ${fmtN(g.claims.manual)} / auto ${fmtN(g.claims.auto)} / payout ${fmtN(g.claims.payout)}\n` +
+    `• Paid 💎 ${fmtN(g.paid.diamonds)} · XP ${fmtN(g.paid.xp)} · 🎟 ${fmtN(g.paid.tickets)}`,
+  'report.vault': (v) =>
+    `🏦 Vault points issued ${fmtN(v.issued)} (golden hour ${fmtN(v.goldenIssued)}) / cap ${fmtN(v.cap)}` + (v.exceeded ? '\n⚠️ Daily cap exceeded! Check multiplier and rewards.' : ''),
+  'report.ccu': (c) =>
+    `👥 CCU in window avg ${c.window.avg} · peak ${c.window.peak}` + (c.ratio === null ? ' — no data for the same hours in the last 7 days' : ` — ×${c.ratio} vs the same hours over the last 7 days`),
+  'report.deposit': (d) => `💰 Deposit CR ${pct(d.share)} (${fmtN(d.depositors)} of ${fmtN(d.claimers)} claimers deposited within 2 h)`,
 
   'edit.chooseMission': 'Which mission do you want to edit? (/cancel at any time)',
   'edit.chooseField': (p) => `What should change in "${p.title}"?`,

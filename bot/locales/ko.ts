@@ -1,3 +1,9 @@
+import { XP_PER_STAMP } from '../../core/domain/rewards.js';
+import type { Rewards } from '../../core/missions/catalog.js';
+import type { AnnouncementFacts, ReminderFacts } from '../../core/delivery/announcement.js';
+import type { DailyReport, GroupStats } from '../../core/reports/report.js';
+import { fmtN, pct } from '../format.js';
+
 /**
  * Korean (default) bot text. Every user-facing string lives here and in en.ts, which must have the
  * same keys (its type is checked against this file). Plain text, no parse_mode: titles are data.
@@ -107,6 +113,57 @@ export const ko = {
   'broadcastTest.eta': (p: { day: string; recipients: number; rate: number; minutes: number; finish: string; zone: string; outlasts: boolean }) =>
     `실제 공지(${p.day}): ${p.recipients}명, 초당 ${p.rate}건 → 약 ${p.minutes}분, ${p.finish} ${p.zone} 완료 예상${p.outlasts ? ' ⚠️ 시간대 종료 후' : ''}`,
 
+
+  // ---- notifications core sends (bot/notifications.ts): HTML, the send loop sets parse_mode; the
+  // facts (times, zone, rewards) come from the mission, already escaped
+  'notify.rewards': (p: Rewards) =>
+    [
+      p.diamonds ? `💎 ${p.diamonds}개` : '',
+      p.xp ? (p.xp % XP_PER_STAMP === 0 ? `시즌패스 스탬프 ${p.xp / XP_PER_STAMP}개` : `시즌패스 XP ${p.xp}`) : '',
+      p.tickets ? `티켓 ${p.tickets}장` : '',
+    ].filter(Boolean).join(' + '),
+  'notify.duration': (p: { minutes: number }) => (p.minutes % 60 === 0 ? `${p.minutes / 60}시간` : `${p.minutes}분`),
+  'notify.announcement': (p: AnnouncementFacts & { duration: string; rewardText: string }) =>
+    [
+      `🚀 <b>[CCJM] 골든아워 미션 시작!</b>`,
+      ``,
+      `지금부터 ${p.duration} 동안만 열리는 특별 미션!`,
+      `🎮 게임 ${p.target}판만 해도 다이아와 스탬프가 쏟아집니다.`,
+      ``,
+      `⏰ 시간: ${p.start} ~ ${p.end} (${p.zone})`,
+      `🎁 보상: ${p.rewardText}`,
+      ``,
+      `지금 바로 접속하세요!`,
+    ].join('\n'),
+  'notify.preAnnouncement': (p: AnnouncementFacts & { rewardText: string }) =>
+    [
+      `⏰ <b>[CCJM] 골든아워가 ${p.start}에 시작돼요 (${p.zone})</b>`,
+      ``,
+      `${p.start} ~ ${p.end} 동안만 열리는 특별 미션!`,
+      `🎮 게임 ${p.target}판이면 🎁 ${p.rewardText}`,
+      ``,
+      `시작 시간에 맞춰 접속하세요!`,
+    ].join('\n'),
+  'notify.reminder': (p: ReminderFacts & { rewardText: string }) =>
+    `⏳ <b>골든아워 종료 ${p.minutesLeft}분 전!</b>\n\n지금 ${p.done}/${p.target}판 — ${p.left}판만 더 하면 🎁 ${p.rewardText}!\n⏰ ${p.end} (${p.zone})까지`,
+  'notify.openApp': '🎮 앱 열기',
+  'alert.clockFailed': (p: { when: string }) => `⚠️ 시계 점검 실패 — ${p.when} 골든아워 공지를 보내지 않습니다.`,
+  'alert.noAnswer': '응답 없음',
+
+  // ---- the daily report (/report and the automatic post; bot/notifications.ts formatReportText)
+  'report.title': (p: { date: string; tz: string }) => `📊 골든아워 일일 리포트 — ${p.date} (${p.tz})`,
+  'report.window': (p: { start: string; end: string; zone: string }) => `⏰ 윈도우 ${p.start}–${p.end} ${p.zone}`,
+  'report.noWindow': '⏰ 골든아워 윈도우 없음',
+  'report.golden': '🔥 골든아워 미션',
+  'report.other': '📋 기타 미션',
+  'report.group': (g: GroupStats) =>
+    `• 참여 ${fmtN(g.participants)}명 · 완료 ${fmtN(g.completions)} · 클레임 수동 ${fmtN(g.claims.manual)} / 자동 ${fmtN(g.claims.auto)} / 수동지급 ${fmtN(g.claims.payout)}\n` +
+    `• 지급 💎 ${fmtN(g.paid.diamonds)} · XP ${fmtN(g.paid.xp)} · 🎟 ${fmtN(g.paid.tickets)}`,
+  'report.vault': (v: DailyReport['vault']) =>
+    `🏦 금고 포인트 발행 ${fmtN(v.issued)} (골든아워 ${fmtN(v.goldenIssued)}) / 한도 ${fmtN(v.cap)}` + (v.exceeded ? '\n⚠️ 일일 한도 초과! 배율·보상을 점검하세요.' : ''),
+  'report.ccu': (c: DailyReport['ccu']) =>
+    `👥 CCU(윈도우) 평균 ${c.window.avg} · 최대 ${c.window.peak}` + (c.ratio === null ? ' — 지난 7일 같은 시간대 데이터 없음' : ` — 지난 7일 같은 시간대 대비 ×${c.ratio}`),
+  'report.deposit': (d: DailyReport['depositCr']) => `💰 입금 전환율 ${pct(d.share)} (클레임 ${fmtN(d.claimers)}명 중 ${fmtN(d.depositors)}명이 2시간 내 입금)`,
   // ---- /mission_edit
   'edit.chooseMission': '어떤 미션을 수정할까요? (/cancel 로 언제든 취소)',
   'edit.chooseField': (p: { title: string }) => `"${p.title}" 의 어떤 항목을 바꿀까요?`,

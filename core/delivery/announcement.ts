@@ -1,8 +1,7 @@
 import type { InlineKeyboardMarkup } from 'grammy/types';
 import type { Mission, MissionCatalog } from '../missions/catalog.js';
 import { zoneLabel } from '../domain/time.js';
-import { isKorean } from '../domain/language.js';
-import { XP_PER_STAMP } from '../domain/rewards.js';
+import { langOf, type Lang } from '../domain/language.js';
 import type { Config } from '../platform/config.js';
 import type { Recipient, Segment } from './audience.js';
 import { parseTimeOfDay, type TimeWindow } from '../domain/window.js';
@@ -48,95 +47,74 @@ function windowMinutes(w: TimeWindow): number {
   return Math.round(((e - s + 86_400) % 86_400) / 60);
 }
 
-function durationText(min: number, ko: boolean): string {
-  if (min % 60 === 0) return ko ? `${min / 60}시간` : `${min / 60} hour${min === 60 ? '' : 's'}`;
-  return ko ? `${min}분` : `${min} minutes`;
+/**
+ * What the announcement's texts say, read from the mission: HH:MM times and the zone label
+ * (core/domain/time.ts `zoneLabel`), HTML-escaped here; the texts are HTML (the send loop sets parse_mode).
+ */
+export interface AnnouncementFacts {
+  start: string;
+  end: string;
+  zone: string;
+  /** the window's length in minutes */
+  minutes: number;
+  target: number;
+  rewards: Mission['rewards'];
 }
 
-function rewardText(r: Mission['rewards'], ko: boolean): string {
-  const parts: string[] = [];
-  if (r.diamonds) parts.push(ko ? `💎 ${r.diamonds}개` : `💎 ${r.diamonds}`);
-  if (r.xp) {
-    if (r.xp % XP_PER_STAMP === 0) parts.push(ko ? `시즌패스 스탬프 ${r.xp / XP_PER_STAMP}개` : `${r.xp / XP_PER_STAMP} season-pass stamp${r.xp === XP_PER_STAMP ? '' : 's'}`);
-    else parts.push(ko ? `시즌패스 XP ${r.xp}` : `${r.xp} season-pass XP`);
-  }
-  if (r.tickets) parts.push(ko ? `티켓 ${r.tickets}장` : `${r.tickets} ticket${r.tickets === 1 ? '' : 's'}`);
-  return parts.join(' + ');
+export interface ReminderFacts {
+  minutesLeft: number;
+  /** plays so far and plays still needed (at least 1) */
+  done: number;
+  left: number;
+  target: number;
+  end: string;
+  zone: string;
+  rewards: Mission['rewards'];
 }
 
-const openButton = (ko: boolean, url: string): InlineKeyboardMarkup => ({
-  inline_keyboard: [[{ text: ko ? '🎮 앱 열기' : '🎮 Open app', web_app: { url } }]],
-});
+/**
+ * The announcement's texts. Written in the bot's locales (bot/locales/*, rendered by
+ * bot/notifications.ts) and handed to core by whoever builds the services (docs/design.md, Layers):
+ * core names the facts, the locales word them.
+ */
+export interface AnnouncementTexts {
+  announcement(lang: Lang, f: AnnouncementFacts): string;
+  preAnnouncement(lang: Lang, f: AnnouncementFacts): string;
+  reminder(lang: Lang, f: ReminderFacts): string;
+  openApp(lang: Lang): string;
+}
 
 export interface MessageContext {
   tz: string;
   webappUrl: string;
+  texts: AnnouncementTexts;
+}
+
+const openButton = (c: MessageContext, lang: Lang, m: Mission): InlineKeyboardMarkup => ({
+  inline_keyboard: [[{ text: c.texts.openApp(lang), web_app: { url: goldenCardUrl(c.webappUrl, m) } }]],
+});
+
+function announcementFacts(m: Mission, c: MessageContext): AnnouncementFacts {
+  const w = m.window!;
+  return { start: esc(hhmm(w.start)), end: esc(hhmm(w.end)), zone: esc(zoneLabel(c.tz)), minutes: windowMinutes(w), target: m.target, rewards: m.rewards };
 }
 
 /** The 6.2 announcement, Korean unless the player's language is something else. */
 export function announcementMessage(m: Mission, languageCode: string | null | undefined, c: MessageContext): OutgoingMessage {
-  const ko = isKorean(languageCode);
-  const w = m.window!;
-  const dur = durationText(windowMinutes(w), ko);
-  const time = `${hhmm(w.start)} ~ ${hhmm(w.end)} (${zoneLabel(c.tz)})`;
-  const text = ko
-    ? [
-        `🚀 <b>[CCJM] 골든아워 미션 시작!</b>`,
-        ``,
-        `지금부터 ${dur} 동안만 열리는 특별 미션!`,
-        `🎮 게임 ${m.target}판만 해도 다이아와 스탬프가 쏟아집니다.`,
-        ``,
-        `⏰ 시간: ${esc(time)}`,
-        `🎁 보상: ${esc(rewardText(m.rewards, true))}`,
-        ``,
-        `지금 바로 접속하세요!`,
-      ]
-    : [
-        `🚀 <b>[CCJM] Golden Hour mission is live!</b>`,
-        ``,
-        `A special mission, open for ${dur} only!`,
-        `🎮 Play just ${m.target} game${m.target === 1 ? '' : 's'} for a shower of diamonds and stamps.`,
-        ``,
-        `⏰ Time: ${esc(time)}`,
-        `🎁 Rewards: ${esc(rewardText(m.rewards, false))}`,
-        ``,
-        `Jump in now!`,
-      ];
-  return { text: text.join('\n'), reply_markup: openButton(ko, goldenCardUrl(c.webappUrl, m)) };
+  const lang = langOf(languageCode);
+  return { text: c.texts.announcement(lang, announcementFacts(m, c)), reply_markup: openButton(c, lang, m) };
 }
 
-/** Before the window opens: "골든아워가 21:30에 시작돼요", the real start time in the event zone, with the open-app button. */
+/** Before the window opens: "the Golden Hour starts at 21:30", the real start time in the event zone, with the open-app button. */
 export function preAnnouncementMessage(m: Mission, languageCode: string | null | undefined, c: MessageContext): OutgoingMessage {
-  const ko = isKorean(languageCode);
-  const w = m.window!;
-  const zone = zoneLabel(c.tz);
-  const text = ko
-    ? [
-        `⏰ <b>[CCJM] 골든아워가 ${esc(hhmm(w.start))}에 시작돼요 (${esc(zone)})</b>`,
-        ``,
-        `${esc(hhmm(w.start))} ~ ${esc(hhmm(w.end))} 동안만 열리는 특별 미션!`,
-        `🎮 게임 ${m.target}판이면 🎁 ${esc(rewardText(m.rewards, true))}`,
-        ``,
-        `시작 시간에 맞춰 접속하세요!`,
-      ]
-    : [
-        `⏰ <b>[CCJM] The Golden Hour starts at ${esc(hhmm(w.start))} (${esc(zone)})</b>`,
-        ``,
-        `A special mission, open ${esc(hhmm(w.start))} ~ ${esc(hhmm(w.end))} only!`,
-        `🎮 Play ${m.target} game${m.target === 1 ? '' : 's'} for 🎁 ${esc(rewardText(m.rewards, false))}`,
-        ``,
-        `Be there when it opens!`,
-      ];
-  return { text: text.join('\n'), reply_markup: openButton(ko, goldenCardUrl(c.webappUrl, m)) };
+  const lang = langOf(languageCode);
+  return { text: c.texts.preAnnouncement(lang, announcementFacts(m, c)), reply_markup: openButton(c, lang, m) };
 }
 
 /** The reminder nudge ("30 minutes left, 2/3 played") for players who started but have not finished. */
 export function reminderMessage(m: Mission, r: Recipient, minutesLeft: number, c: MessageContext): OutgoingMessage {
-  const ko = isKorean(r.languageCode);
+  const lang = langOf(r.languageCode);
   const done = r.progress ?? 0;
-  const left = Math.max(1, m.target - done);
-  const text = ko
-    ? `⏳ <b>골든아워 종료 ${minutesLeft}분 전!</b>\n\n지금 ${done}/${m.target}판 — ${left}판만 더 하면 🎁 ${esc(rewardText(m.rewards, true))}!\n⏰ ${esc(hhmm(m.window!.end))} (${zoneLabel(c.tz)})까지`
-    : `⏳ <b>${minutesLeft} minutes left in the Golden Hour!</b>\n\nYou've played ${done}/${m.target} — ${left} more for 🎁 ${esc(rewardText(m.rewards, false))}!\n⏰ Until ${esc(hhmm(m.window!.end))} (${zoneLabel(c.tz)})`;
-  return { text, reply_markup: openButton(ko, goldenCardUrl(c.webappUrl, m)) };
+  const facts: ReminderFacts = { minutesLeft, done, left: Math.max(1, m.target - done), target: m.target, end: esc(hhmm(m.window!.end)), zone: esc(zoneLabel(c.tz)), rewards: m.rewards };
+  return { text: c.texts.reminder(lang, facts), reply_markup: openButton(c, lang, m) };
 }

@@ -4,7 +4,7 @@ import { holdoutSql, type HoldoutExclusion } from '../missions/experiments.js';
 import { notDelivered } from './deliveries.js';
 
 /**
- * Who hears a broadcast (docs/design.md, Notifications; plan §12.2 "최근 3일 접속 유저"):
+ * Who hears a broadcast (docs/design.md, The rules in words: Notifications — players active in the last ACTIVE_DAYS days):
  * never a blocked user (users.blocked_at), never one already delivered for (kind, day).
  *
  * - `active`: players whose last activity (bot update, Mini App call, game event — see

@@ -29,7 +29,7 @@ export interface ReachInput {
 
 export interface ReachPlan {
   recipients: number;
-  /** before the window: "골든아워가 21:30에 시작돼요" */
+  /** before the window: the pre-announcement ("the Golden Hour starts at 21:30") */
   pre: number;
   /** after the start, free */
   live: number;

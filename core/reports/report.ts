@@ -2,14 +2,14 @@ import { sql, type SQL } from 'drizzle-orm';
 import { csvCell } from './csv.js';
 import type { Services } from '../missions/services.js';
 import type { Mission } from '../missions/catalog.js';
-import { addDays, formatLocal, instantOf, localIso, localParts, parseDate, zoneLabel } from '../domain/time.js';
+import { addDays, formatLocal, instantOf, localIso, localParts, parseDate } from '../domain/time.js';
 import { occurrenceOn } from '../domain/window.js';
-import { isKorean } from '../domain/language.js';
+import { langOf, type Lang } from '../domain/language.js';
 import { Deliveries, type Outcome } from '../delivery/deliveries.js';
 import { experimentCsvRows, experimentReport, type ExperimentReport } from './experimentReport.js';
 
 /**
- * The daily report (docs/design.md; plan §11 "일별 집계 리포트", §12.3 impact analysis):
+ * The daily report (docs/design.md, The daily report): the day's impact figures —
  * golden-hour missions apart from the rest, vault inflation against the cap, CCU during the
  * window against the same hours on the previous 7 days, and the deposit conversion of claimers.
  * Read-only; safe to run on any instance at any time.
@@ -267,61 +267,13 @@ export async function dailyReport(s: Services, date: string): Promise<DailyRepor
 
 // ---------------------------------------------------------------- rendering
 
-const fmtN = (n: number) => n.toLocaleString('en-US');
-const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-const hhmmss = (localIsoStr: string) => localIsoStr.slice(11, 19);
-
-const TEXT = {
-  ko: {
-    title: (d: string, tz: string) => `📊 골든아워 일일 리포트 — ${d} (${tz})`,
-    window: (a: string, b: string, zone: string) => `⏰ 윈도우 ${a}–${b} ${zone}`,
-    noWindow: '⏰ 골든아워 윈도우 없음',
-    golden: '🔥 골든아워 미션',
-    other: '📋 기타 미션',
-    group: (g: GroupStats) =>
-      `• 참여 ${fmtN(g.participants)}명 · 완료 ${fmtN(g.completions)} · 클레임 수동 ${fmtN(g.claims.manual)} / 자동 ${fmtN(g.claims.auto)} / 수동지급 ${fmtN(g.claims.payout)}\n` +
-      `• 지급 💎 ${fmtN(g.paid.diamonds)} · XP ${fmtN(g.paid.xp)} · 🎟 ${fmtN(g.paid.tickets)}`,
-    vault: (v: DailyReport['vault']) =>
-      `🏦 금고 포인트 발행 ${fmtN(v.issued)} (골든아워 ${fmtN(v.goldenIssued)}) / 한도 ${fmtN(v.cap)}` + (v.exceeded ? '\n⚠️ 일일 한도 초과! 배율·보상을 점검하세요.' : ''),
-    ccu: (c: DailyReport['ccu']) =>
-      `👥 CCU(윈도우) 평균 ${c.window.avg} · 최대 ${c.window.peak}` + (c.ratio === null ? ' — 지난 7일 같은 시간대 데이터 없음' : ` — 지난 7일 같은 시간대 대비 ×${c.ratio}`),
-    dep: (d: DailyReport['depositCr']) => `💰 입금 전환율 ${pct(d.share)} (클레임 ${fmtN(d.claimers)}명 중 ${fmtN(d.depositors)}명이 2시간 내 입금)`,
-  },
-  en: {
-    title: (d: string, tz: string) => `📊 Golden Hour daily report — ${d} (${tz})`,
-    window: (a: string, b: string, zone: string) => `⏰ Window ${a}–${b} ${zone}`,
-    noWindow: '⏰ No golden-hour window',
-    golden: '🔥 Golden-hour missions',
-    other: '📋 Other missions',
-    group: (g: GroupStats) =>
-      `• ${fmtN(g.participants)} participants · ${fmtN(g.completions)} completed · claims manual ${fmtN(g.claims.manual)} / auto ${fmtN(g.claims.auto)} / payout ${fmtN(g.claims.payout)}\n` +
-      `• Paid 💎 ${fmtN(g.paid.diamonds)} · XP ${fmtN(g.paid.xp)} · 🎟 ${fmtN(g.paid.tickets)}`,
-    vault: (v: DailyReport['vault']) =>
-      `🏦 Vault points issued ${fmtN(v.issued)} (golden hour ${fmtN(v.goldenIssued)}) / cap ${fmtN(v.cap)}` + (v.exceeded ? '\n⚠️ Daily cap exceeded! Check multiplier and rewards.' : ''),
-    ccu: (c: DailyReport['ccu']) =>
-      `👥 CCU in window avg ${c.window.avg} · peak ${c.window.peak}` + (c.ratio === null ? ' — no data for the same hours in the last 7 days' : ` — ×${c.ratio} vs the same hours over the last 7 days`),
-    dep: (d: DailyReport['depositCr']) => `💰 Deposit CR ${pct(d.share)} (${fmtN(d.depositors)} of ${fmtN(d.claimers)} claimers deposited within 2 h)`,
-  },
-} as const;
-
-/** Telegram text of a report; Korean first, English when the admin's language is not ko. */
-export function formatReportText(r: DailyReport, lang: string | null | undefined = 'ko'): string {
-  const t = isKorean(lang) ? TEXT.ko : TEXT.en;
-  return [
-    t.title(r.date, r.tz),
-    r.window ? t.window(hhmmss(r.window.start), hhmmss(r.window.end), zoneLabel(r.tz)) : t.noWindow,
-    '',
-    t.golden,
-    t.group(r.golden),
-    t.other,
-    t.group(r.other),
-    '',
-    t.vault(r.vault),
-    t.ccu(r.ccu),
-    t.dep(r.depositCr),
-  ].join('\n');
+/**
+ * The report's Telegram text, worded in the bot's locales (bot/notifications.ts `formatReportText`)
+ * and handed to core by whoever builds the services (docs/design.md, Layers).
+ */
+export interface ReportTexts {
+  dailyReport(lang: Lang, r: DailyReport): string;
 }
-
 
 /**
  * CSV export: a `section,metric,value` table, a blank line, then the per-minute table.
@@ -365,7 +317,7 @@ export const REPORT_DELIVERY_KIND = 'daily_report';
  * One admin's failure (blocked bot, no chat yet) does not stop the others.
  */
 export async function postDailyReport(
-  s: Services,
+  s: Services & { texts: ReportTexts },
   api: MessageSender,
   date: string,
 ): Promise<{ sent: number; failed: number; skipped: number; report: DailyReport }> {
@@ -386,7 +338,7 @@ export async function postDailyReport(
     let status: Outcome['status'] = 'sent';
     let error: string | null = null;
     try {
-      await api.sendMessage(id, formatReportText(report, langs.get(id) ?? 'ko'));
+      await api.sendMessage(id, s.texts.dailyReport(langOf(langs.get(id) ?? 'ko'), report));
       sent++;
     } catch (err) {
       failed++;

@@ -6,7 +6,8 @@ import type { Metrics } from '../platform/metrics.js';
 import { querySntp, type SntpResult } from './sntp.js';
 
 /**
- * The clock guard (docs/design.md; plan §11 "NTP 2중 동기화 … 5분 전 헬스체크(±1초)"): asks both
+ * The clock guard (docs/design.md, The rules in words: Clock guard — two NTP sources, checked on a
+ * schedule and 5 minutes before every broadcast, within ±1 s): asks both
  * NTP_SERVERS, on a schedule and on demand (the scheduler's preflight). A check passes only when
  * both answer within the timeout, both offsets are within the tolerance, and the two sources agree
  * with each other within the same tolerance (so one wrong source cannot vouch for a wrong clock).

@@ -10,7 +10,7 @@ import type { Database } from '../../db/connection.js';
 import type { Clock } from '../platform/clock.js';
 import type { Metrics } from '../platform/metrics.js';
 import type { MissionCatalog } from '../missions/catalog.js';
-import { ANNOUNCE_KIND, announcementMessage, announcementSegment, preAnnouncementMessage, reminderMessage } from '../delivery/announcement.js';
+import { ANNOUNCE_KIND, type AnnouncementTexts, announcementMessage, announcementSegment, preAnnouncementMessage, reminderMessage } from '../delivery/announcement.js';
 import { Broadcaster, type BroadcastResult, type SendApi } from '../delivery/sendLoop.js';
 import { estimateAnnouncement, type AnnouncementEstimate } from '../delivery/estimate.js';
 import { addDays, formatLocal, localParts } from '../domain/time.js';
@@ -66,6 +66,13 @@ export interface SchedulerServices {
   catalog: Pick<MissionCatalog, 'active' | 'goldenMission'>;
   flags: { goldenHour(): Promise<FlagState> };
   experiments?: { timeline(): Promise<ExperimentTimeline> };
+  /** the announcement's texts and the admins' clock alert, from the locales (docs/design.md, Layers) */
+  texts: AnnouncementTexts & ClockAlertTexts;
+}
+
+/** The alert to admins when a clock preflight cancels an announcement (worded in the bot's locales). */
+export interface ClockAlertTexts {
+  clockAlert(p: { when: string; error: string; offsetsMs: Record<string, number | null> }): string;
 }
 
 export interface SchedulerOptions {
@@ -291,7 +298,7 @@ export class Scheduler {
     if (!clockOk.pass) return done('skipped', { reason: 'clock_check_failed', ...clockOk });
     const b = this.broadcaster;
     if (!b) return done('skipped', { reason: 'no_bot_token' });
-    const ctx = { tz: this.s.config.tz, webappUrl: this.s.config.webappUrl };
+    const ctx = { tz: this.s.config.tz, webappUrl: this.s.config.webappUrl, texts: this.s.texts };
     const only = flag === 'dry_run' ? [...this.s.config.adminIds, ...this.s.config.testerIds] : null;
     // the experiment's holdout hears nothing; a variant player reads their variant's rewards
     const period = periodKey(m, j.opensAt, this.s.config.tz);
@@ -359,13 +366,10 @@ export class Scheduler {
   /** Tell admins in Telegram that a broadcast was cancelled (best effort; the log has it too). */
   private async alert(j: PlannedJob, error: string, offsetsMs: Record<string, number | null>): Promise<void> {
     const when = formatLocal(j.opensAt, this.s.config.tz, 'YYYY-MM-DD HH:mm');
-    const offsets = Object.entries(offsetsMs)
-      .map(([k, v]) => `${k}: ${v === null ? '응답 없음 / no answer' : `${v} ms`}`)
-      .join('\n');
     this.s.log.error({ job: j.key, error, offsetsMs }, 'clock preflight failed: announcement cancelled');
     const api = this.api;
     if (!api) return;
-    const text = `⚠️ 시계 점검 실패 — ${when} 골든아워 공지를 보내지 않습니다.\nClock check failed — the ${when} announcement is cancelled.\n\n${error}\n${offsets}`;
+    const text = this.s.texts.clockAlert({ when, error, offsetsMs });
     for (const id of this.s.config.adminIds) {
       await api.sendMessage(id, text).catch((err: unknown) => this.s.log.warn({ err, adminId: id }, 'admin alert failed'));
     }

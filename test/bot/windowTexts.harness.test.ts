@@ -3,7 +3,8 @@ import { createHarness, kst, ADMIN_ID, BOT_TOKEN, type Harness } from '../suppor
 import { startFakeBotApi, type FakeBotApi } from '../support/fakeBotApi.js';
 import { createBot } from '../../bot/createBot.js';
 import { Scheduler } from '../../core/worker/scheduler.js';
-import { dailyReport, formatReportText } from '../../core/reports/report.js';
+import { dailyReport } from '../../core/reports/report.js';
+import { formatReportText } from '../../bot/notifications.js';
 import { instantOf } from '../../core/domain/time.js';
 import { fakeApi, seedPlayers } from '../notify/support.js';
 import { BOT_INFO, buttonsOf, callbackUpdate, recordCalls, textUpdate } from './support.js';

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdjustableClock } from '../../core/platform/clock.js';
 import { testConfig } from '../../core/platform/config.js';
 import { createServices, type Services } from '../../core/services.js';
+import { notificationTexts } from '../../bot/notifications.js';
 import { createApp } from '../../webapp/server/app.js';
 import { signInitData } from '../../webapp/server/auth.js';
 import { freshBackend, type Backend } from '../support/backend.js';
@@ -102,7 +103,7 @@ describe('Mini App in Chromium: locked at 21:29, live at 21:30, three plays, cla
       HOST: '127.0.0.1',
       TELEGRAM_API_ROOT: bot.apiRoot,
     });
-    s = await createServices({ config, clock, redisPrefix: backend.redisPrefix, queueClaimIdleMs: 500 });
+    s = await createServices({ config, clock, redisPrefix: backend.redisPrefix, queueClaimIdleMs: 500, texts: notificationTexts });
     const rel = path.relative(process.cwd(), dist) || '.';
     const app = createApp(s, {
       mount: [

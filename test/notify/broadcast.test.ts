@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
 import { startFakeBotApi, type FakeBotApi } from '../support/fakeBotApi.js';
 import { announcementMessage, announcementSegment, announcedMission } from '../../core/delivery/announcement.js';
+import { notificationTexts } from '../../bot/notifications.js';
 import { Broadcaster, type BroadcastJob, type SendApi } from '../../core/delivery/sendLoop.js';
 import type { Database } from '../../db/connection.js';
 import { blockedIds, budgetedSender, deliveryStatuses, seedPlayers, waitFor } from './support.js';
@@ -23,7 +24,7 @@ async function announceJob(h: Harness, extra: Partial<BroadcastJob> = {}): Promi
     kind: 'announce',
     day: DAY,
     segment: announcementSegment(h.s, h.clock.nowMs()),
-    render: (r) => ({ ...announcementMessage(m, r.languageCode, { tz: 'Asia/Seoul', webappUrl: 'https://app.example' }), variant: 'live' }),
+    render: (r) => ({ ...announcementMessage(m, r.languageCode, { tz: 'Asia/Seoul', webappUrl: 'https://app.example', texts: notificationTexts }), variant: 'live' }),
     ...extra,
   };
 }
@@ -175,7 +176,7 @@ describe('broadcast delivery through a rate-limited fake Bot API', () => {
   it('the announcement follows plan §6.2 with times and rewards read from the mission, Korean first, English by language', async () => {
     h = await createHarness();
     const m = (await announcedMission(h.s))!;
-    const ko = announcementMessage(m, 'ko', { tz: 'Asia/Seoul', webappUrl: 'https://app.example' });
+    const ko = announcementMessage(m, 'ko', { tz: 'Asia/Seoul', webappUrl: 'https://app.example', texts: notificationTexts });
     expect(ko.text).toContain('골든아워 미션 시작');
     expect(ko.text).toContain('⏰ 시간: 21:30 ~ 22:30 (KST)');
     expect(ko.text).toContain('💎 100개 + 시즌패스 스탬프 1개 + 티켓 1장');
@@ -184,6 +185,7 @@ describe('broadcast delivery through a rate-limited fake Bot API', () => {
     const en = announcementMessage({ ...m, window: { start: '20:00:00', end: '21:30:00' }, rewards: { diamonds: 5, xp: 1000, tickets: 0 } }, 'en-US', {
       tz: 'Asia/Seoul',
       webappUrl: 'https://app.example',
+      texts: notificationTexts,
     });
     expect(en.text).toContain('Golden Hour mission is live');
     expect(en.text).toContain('⏰ Time: 20:00 ~ 21:30 (KST)');

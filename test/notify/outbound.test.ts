@@ -4,6 +4,7 @@ import { startFakeBotApi, type FakeBotApi } from '../support/fakeBotApi.js';
 import { createBot } from '../../bot/createBot.js';
 import { BOT_INFO, callbackUpdate, textUpdate } from '../bot/support.js';
 import { ANNOUNCE_KIND, announcementMessage, announcedMission, announcementSegment } from '../../core/delivery/announcement.js';
+import { notificationTexts } from '../../bot/notifications.js';
 import { deliveryStatuses, seedPlayers, waitFor } from './support.js';
 
 /**
@@ -55,7 +56,7 @@ describe('one outbound budget for every message', () => {
       kind: ANNOUNCE_KIND,
       day: DAY,
       segment: announcementSegment(h.s, h.clock.nowMs()),
-      render: (r) => ({ ...announcementMessage(m, r.languageCode, { tz: 'Asia/Seoul', webappUrl: 'https://app.example' }), variant: 'live' }),
+      render: (r) => ({ ...announcementMessage(m, r.languageCode, { tz: 'Asia/Seoul', webappUrl: 'https://app.example', texts: notificationTexts }), variant: 'live' }),
     });
     await waitFor(() => fake!.messages.length >= 200, 60_000, 'the broadcast under way');
     // players 1..300 are also recipients: their presses and their announcement share a chat

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, kst, ADMIN_ID, type Harness } from '../support/harness.js';
 import { planDay, runSimulation, type SimPlan, type SimResult, type SimTransport } from '../../scripts/simulate.js';
-import { dailyReport, formatReportText, postDailyReport, reportCsv, type DailyReport } from '../../core/reports/report.js';
+import { dailyReport, postDailyReport, reportCsv, type DailyReport } from '../../core/reports/report.js';
+import { formatReportText } from '../../bot/notifications.js';
 import { executePayout, parsePayoutCsv } from '../../core/missions/payout.js';
 
 /**

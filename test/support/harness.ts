@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { AdjustableClock } from '../../core/platform/clock.js';
 import { testConfig } from '../../core/platform/config.js';
 import { createServices, type Services, type ServicesOptions } from '../../core/services.js';
+import { notificationTexts } from '../../bot/notifications.js';
 import { createApp, type AppOptions } from '../../webapp/server/app.js';
 import { signInitData, DEV_SIGNER_TOKEN } from '../../webapp/server/auth.js';
 import { instantOf } from '../../core/domain/time.js';
@@ -59,7 +60,7 @@ export async function createHarness(o: HarnessOptions = {}): Promise<Harness> {
     ROLES: 'api,worker',
     ...o.env,
   });
-  const s = await createServices({ config, clock, redisPrefix: backend.redisPrefix, queueClaimIdleMs: 500, ...o.services });
+  const s = await createServices({ config, clock, redisPrefix: backend.redisPrefix, queueClaimIdleMs: 500, texts: notificationTexts, ...o.services });
   const app = createApp(s, { clientIp: () => '203.0.113.7', ...o.app });
   const token = config.botToken ?? DEV_SIGNER_TOKEN;
   const auth: Harness['auth'] = (userId, a = {}) =>

@@ -1,0 +1,49 @@
+import { translate, translatorFor, type Lang } from './i18n.js';
+import { zoneLabel } from '../core/domain/time.js';
+import type { NotificationTexts } from '../core/services.js';
+import type { DailyReport } from '../core/reports/report.js';
+import type { Rewards } from '../core/missions/catalog.js';
+
+/**
+ * The texts core sends without a face in between — the announcement, the pre-announcement, the
+ * reminder, the daily report and the clock alert — worded in the locales (bot/locales/*). Whoever
+ * builds the services (scripts/start.ts, the test harness, the benches) hands these to
+ * createServices, so core names the facts and holds no text (docs/design.md, Layers).
+ */
+const rewardText = (lang: Lang, r: Rewards) => translate(lang, 'notify.rewards', r);
+
+const hhmmss = (localIso: string) => localIso.slice(11, 19);
+
+/** The daily report as one Telegram message (plain text), Korean first, English otherwise. */
+export function formatReportText(r: DailyReport, lang: Lang): string {
+  const t = translatorFor(lang);
+  return [
+    t('report.title', { date: r.date, tz: r.tz }),
+    r.window ? t('report.window', { start: hhmmss(r.window.start), end: hhmmss(r.window.end), zone: zoneLabel(r.tz) }) : t('report.noWindow'),
+    '',
+    t('report.golden'),
+    t('report.group', r.golden),
+    t('report.other'),
+    t('report.group', r.other),
+    '',
+    t('report.vault', r.vault),
+    t('report.ccu', r.ccu),
+    t('report.deposit', r.depositCr),
+  ].join('\n');
+}
+
+export const notificationTexts: NotificationTexts = {
+  announcement: (lang, f) =>
+    translate(lang, 'notify.announcement', { ...f, duration: translate(lang, 'notify.duration', { minutes: f.minutes }), rewardText: rewardText(lang, f.rewards) }),
+  preAnnouncement: (lang, f) => translate(lang, 'notify.preAnnouncement', { ...f, rewardText: rewardText(lang, f.rewards) }),
+  reminder: (lang, f) => translate(lang, 'notify.reminder', { ...f, rewardText: rewardText(lang, f.rewards) }),
+  openApp: (lang) => translate(lang, 'notify.openApp'),
+  dailyReport: (lang, r) => formatReportText(r, lang),
+  // one message for every admin, Korean then English: admins may have no user row to read a language from
+  clockAlert: ({ when, error, offsetsMs }) => {
+    const offsets = Object.entries(offsetsMs)
+      .map(([k, v]) => `${k}: ${v === null ? `${translate('ko', 'alert.noAnswer')} / ${translate('en', 'alert.noAnswer')}` : `${v} ms`}`)
+      .join('\n');
+    return `${translate('ko', 'alert.clockFailed', { when })}\n${translate('en', 'alert.clockFailed', { when })}\n\n${error}\n${offsets}`;
+  },
+};
