@@ -3,6 +3,7 @@ import { Composer, InlineKeyboard } from 'grammy';
 import { isDomainError } from '../../core/domain/errors.js';
 import {
   PAYOUT_MAX_BYTES,
+  assertPayoutConfirmed,
   executePayout,
   parsePayoutCsv,
   payoutPeriod,
@@ -22,6 +23,9 @@ const pendingKey = (adminId: number) => `bot:payout:pending:${adminId}`;
 const previewKey = (token: string) => `bot:payout:preview:${token}`;
 const lockKey = (token: string) => `bot:payout:lock:${token}`;
 const SHOWN_INVALID = 10;
+const SHOWN_UNKNOWN = 20;
+/** hex digits of the file's sha256 on a confirm button (callback_data is at most 64 bytes), checked against the stored full hash */
+const HASH_PREFIX = 32;
 
 interface Pending {
   missionId: number;
@@ -46,8 +50,10 @@ const looksLikeCsv = (name?: string, mime?: string) =>
 /**
  * /payout (docs/design.md, Manual payout): the admin names a mission and date (default: the
  * golden-hour mission, current period), uploads a CSV, sees a preview (valid, invalid lines,
- * already paid) and confirms; core/missions/payout.ts pays through the ledger, so re-uploading the same
- * file pays nobody twice. State between steps lives in the shared KV store (Redis if configured).
+ * already paid, ids that are no known player) and confirms; core/missions/payout.ts pays through the
+ * ledger, so re-uploading the same file pays nobody twice. Like `confirm=<sha256>` over HTTP, a
+ * confirm button carries the previewed file's hash, and unknown ids are paid only through their
+ * own button ("incl. unknown ids"). State between steps lives in the shared KV store (Redis if configured).
  */
 export const payoutFeature: Feature = ({ downloadFile }) => {
   const composer = new Composer<BotContext>();
@@ -110,7 +116,9 @@ export const payoutFeature: Feature = ({ downloadFile }) => {
       throw err;
     }
     await s.stores.kv.del(pendingKey(ctx.from.id));
-    const preview = await previewPayout(s.database, { mission, periodKey: p.periodKey }, parsed, { experiment: await s.experiments.timeline() });
+    const experiment = await s.experiments.timeline();
+    await s.activity.flush(); // players this process saw in the last seconds count as known
+    const preview = await previewPayout(s.database, { mission, periodKey: p.periodKey }, parsed, { experiment });
     const lines = [
       t('payout.preview', {
         title: preview.title,
@@ -125,37 +133,62 @@ export const payoutFeature: Feature = ({ downloadFile }) => {
       ...preview.invalid.slice(0, SHOWN_INVALID).map((l) => t('payout.invalidLine', l)),
     ];
     if (preview.invalid.length > SHOWN_INVALID) lines.push(t('payout.more', { n: preview.invalid.length - SHOWN_INVALID }));
+    if (preview.unknown.length) {
+      lines.push(t('payout.unknown', { n: preview.unknown.length, ids: preview.unknown.slice(0, SHOWN_UNKNOWN).join(', ') }));
+      if (preview.unknown.length > SHOWN_UNKNOWN) lines.push(t('payout.more', { n: preview.unknown.length - SHOWN_UNKNOWN }));
+    }
     if (preview.holdout.length) lines.push(t('payout.holdout', { n: preview.holdout.length }));
+    // what the "incl. unknown ids" button would pay (the holdout rule still applies to them)
+    const withUnknown = preview.unknown.length
+      ? (await previewPayout(s.database, { mission, periodKey: p.periodKey }, parsed, { experiment, includeUnknown: true })).toPay.length
+      : preview.toPay.length;
     const keyboard = new InlineKeyboard();
-    if (preview.toPay.length) {
+    if (withUnknown) {
       const token = randomBytes(8).toString('hex');
+      const hash = parsed.fileSha256.slice(0, HASH_PREFIX);
       const stored: StoredPreview = { ...p, csvBase64: Buffer.from(bytes).toString('base64'), fileSha256: parsed.fileSha256, actorId: ctx.from.id };
       await s.stores.kv.set(previewKey(token), JSON.stringify(stored), TTL_S);
-      keyboard.text(t('payout.confirmButton', { n: preview.toPay.length }), `pay:go:${token}`).text(t('common.cancel'), `pay:no:${token}`);
+      if (preview.toPay.length) keyboard.text(t('payout.confirmButton', { n: preview.toPay.length }), `pay:go:${token}:${hash}`);
+      if (withUnknown > preview.toPay.length) keyboard.text(t('payout.confirmAllButton', { n: withUnknown }), `pay:all:${token}:${hash}`);
+      keyboard.text(t('common.cancel'), `pay:no:${token}`);
     } else {
       lines.push('', t('payout.nothingToPay'));
     }
-    await ctx.reply(clip(lines.join('\n')), { reply_markup: preview.toPay.length ? keyboard : undefined });
+    await ctx.reply(clip(lines.join('\n')), { reply_markup: withUnknown ? keyboard : undefined });
   });
 
-  admin.callbackQuery(/^pay:go:([0-9a-f]{16})$/, async (ctx) => {
+  admin.callbackQuery(new RegExp(`^pay:(go|all):([0-9a-f]{16}):([0-9a-f]{${HASH_PREFIX}})$`), async (ctx) => {
     const { s, t } = ctx;
-    const token = ctx.match[1]!;
+    const includeUnknown = ctx.match[1] === 'all';
+    const token = ctx.match[2]!;
     const raw = await s.stores.kv.get(previewKey(token));
-    // one confirmation per preview, even if the button is pressed twice
-    if (!raw || !(await s.stores.kv.setIfAbsent(lockKey(token), '1', TTL_S))) {
+    if (!raw) return void (await ctx.answerCallbackQuery({ text: t('common.expired'), show_alert: true }));
+    const stored = JSON.parse(raw) as StoredPreview;
+    // the button confirms the file it was shown for, and that file is the one stored
+    const parsed = parsePayoutCsv(Buffer.from(stored.csvBase64, 'base64'));
+    try {
+      if (!stored.fileSha256.startsWith(ctx.match[3]!)) throw new Error('another file');
+      assertPayoutConfirmed(stored.fileSha256, parsed);
+    } catch {
+      return void (await ctx.answerCallbackQuery({ text: t('payout.changed'), show_alert: true }));
+    }
+    // one confirmation per preview, even if a button is pressed twice
+    if (!(await s.stores.kv.setIfAbsent(lockKey(token), '1', TTL_S))) {
       return void (await ctx.answerCallbackQuery({ text: t('common.expired'), show_alert: true }));
     }
-    const stored = JSON.parse(raw) as StoredPreview;
-    const parsed = parsePayoutCsv(Buffer.from(stored.csvBase64, 'base64'));
-    if (parsed.fileSha256 !== stored.fileSha256) return void (await ctx.answerCallbackQuery({ text: t('payout.changed'), show_alert: true }));
     const mission = await s.catalog.get(stored.missionId);
     if (!mission) return void (await ctx.answerCallbackQuery({ text: t('err.MISSION_NOT_FOUND'), show_alert: true }));
     await ctx.answerCallbackQuery();
-    const r = await executePayout(s, ctx.from.id, { mission, periodKey: stored.periodKey }, parsed);
+    await s.activity.flush();
+    const r = await executePayout(s, ctx.from.id, { mission, periodKey: stored.periodKey }, parsed, { includeUnknown });
     await s.stores.kv.del(previewKey(token));
-    s.log.info({ actorId: ctx.from.id, batchId: r.batchId, missionId: r.missionId, periodKey: r.periodKey, paid: r.paid, alreadyPaid: r.alreadyPaid }, 'payout executed');
-    await ctx.editMessageText(t('payout.done', { batchId: r.batchId, paid: r.paid, alreadyPaid: r.alreadyPaid, invalid: r.invalid }));
+    s.log.info(
+      { actorId: ctx.from.id, batchId: r.batchId, missionId: r.missionId, periodKey: r.periodKey, paid: r.paid, alreadyPaid: r.alreadyPaid, unknownSkipped: r.unknownSkipped, includeUnknown },
+      'payout executed',
+    );
+    const done = [t('payout.done', { batchId: r.batchId, paid: r.paid, alreadyPaid: r.alreadyPaid, invalid: r.invalid })];
+    if (r.unknownSkipped) done.push(t('payout.unknownSkipped', { n: r.unknownSkipped }));
+    await ctx.editMessageText(done.join('\n'));
   });
 
   admin.callbackQuery(/^pay:no:([0-9a-f]{16})$/, async (ctx) => {

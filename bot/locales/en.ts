@@ -201,6 +201,10 @@ export const en: Messages = {
   'payout.nothingToPay': 'Nobody to pay.',
   'payout.done': (p) => `✅ Payout done (batch #${p.batchId})\nPaid: ${p.paid}\nAlready paid: ${p.alreadyPaid}\nInvalid lines: ${p.invalid}`,
   'payout.changed': 'The file differs from the preview. Please send it again.',
+  // payout: ids that are no known player (docs/bot.md, Payout CSV)
+  'payout.unknown': (p) => `❓ ${p.n} id(s) are no known player (never played, never opened the app or the bot; not paid by default): ${p.ids}`,
+  'payout.confirmAllButton': (p) => `⚠️ Pay ${p.n} incl. unknown ids`,
+  'payout.unknownSkipped': (p) => `Unknown ids skipped: ${p.n}`,
   // ---- experiment (docs/operations.md, Experiments)
   'exp.usage': 'Usage: /experiment · /experiment holdout 10 (0–50) · /experiment off',
   'exp.off': 'experiment off',

@@ -222,6 +222,10 @@ export const ko = {
   'payout.done': (p: { batchId: number; paid: number; alreadyPaid: number; invalid: number }) =>
     `✅ 지급 완료 (배치 #${p.batchId})\n지급: ${p.paid}명\n이미 지급됨: ${p.alreadyPaid}명\n잘못된 행: ${p.invalid}`,
   'payout.changed': '파일 내용이 미리보기와 다릅니다. 다시 보내 주세요.',
+  // payout: ids that are no known player (docs/bot.md, Payout CSV)
+  'payout.unknown': (p: { n: number; ids: string }) => `❓ 알려진 플레이어가 아닌 ID ${p.n}개 (플레이·앱·봇 기록 없음, 기본 지급에서 제외): ${p.ids}`,
+  'payout.confirmAllButton': (p: { n: number }) => `⚠️ 미확인 ID 포함 ${p.n}명 지급`,
+  'payout.unknownSkipped': (p: { n: number }) => `미확인 ID 제외: ${p.n}명`,
   // ---- experiment (docs/operations.md, Experiments)
   'exp.usage': '사용법: /experiment · /experiment holdout 10 (0–50) · /experiment off',
   'exp.off': '실험 꺼짐',

@@ -15,6 +15,8 @@ export const ERROR_STATUS = {
   ALREADY_CLAIMED: 409,
   NOT_COMPLETED: 409,
   REQUEST_IN_PROGRESS: 409,
+  /** a manual payout's confirm is not the sha256 of the file sent (core/missions/payout.ts) */
+  PAYOUT_NOT_CONFIRMED: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   IDEMPOTENCY_KEY_REUSED: 422,

@@ -144,10 +144,32 @@ export interface PayoutPreview {
   valid: number;
   toPay: number[];
   alreadyPaid: number[];
+  /** ids that are no known player (never played, never opened the app or the bot): paid only with includeUnknown */
+  unknown: number[];
   /** holdout players of the golden-hour experiment in that period: paid only with includeHoldout */
   holdout: number[];
   invalid: CsvLine[];
   duplicates: CsvLine[];
+}
+
+export interface PayoutOverrides {
+  /** also pay ids that are no known player */
+  includeUnknown?: boolean;
+  /** also pay holdout players of the golden-hour experiment */
+  includeHoldout?: boolean;
+}
+
+/**
+ * Confirming pays only the file that was previewed: `confirm` must be the preview's `fileSha256`
+ * (64 hex digits). Anything else (`1`, another file's hash) is PAYOUT_NOT_CONFIRMED and pays nothing.
+ */
+export function assertPayoutConfirmed(confirm: string, csv: Pick<ParsedPayoutCsv, 'fileSha256'>): void {
+  if (!/^[0-9a-fA-F]{64}$/.test(confirm)) {
+    throw new DomainError('PAYOUT_NOT_CONFIRMED', 'confirm takes the fileSha256 of the preview (64 hex digits), not a flag', { field: 'confirm' });
+  }
+  if (confirm.toLowerCase() !== csv.fileSha256) {
+    throw new DomainError('PAYOUT_NOT_CONFIRMED', 'confirm is the hash of another file: preview this file and confirm with its fileSha256', { field: 'confirm' });
+  }
 }
 
 async function paidAmong(database: Database, exec: Parameters<Database['query']>[1], missionId: number, period: string, ids: number[]): Promise<Set<number>> {
@@ -165,15 +187,72 @@ async function paidAmong(database: Database, exec: Parameters<Database['query']>
   return new Set(rows.map((r) => Number(r.user_id)));
 }
 
+/**
+ * Known players among `ids`: a users row with `last_active_at`, which every game event (ingest),
+ * bot update and Mini App call writes (core/missions/progress.ts, core/missions/activity.ts). A
+ * row with only `blocked_at` (an announcement segment naming someone the app never saw) does not count.
+ */
+async function knownAmong(database: Database, exec: Parameters<Database['query']>[1], ids: number[]): Promise<Set<number>> {
+  if (ids.length === 0) return new Set();
+  const rows = await database.query<{ id: string | number }>(
+    sql`select u.id from users u join (select (x)::bigint as u from jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb) as x) ids on ids.u = u.id
+        where u.last_active_at is not null`,
+    exec,
+  );
+  return new Set(rows.map((r) => Number(r.id)));
+}
+
+interface Sorted {
+  toPay: number[];
+  alreadyPaid: number[];
+  unknown: number[];
+  holdout: number[];
+  unknownSkipped: number;
+  holdoutSkipped: number;
+}
+
+/**
+ * Who in the file is paid (one rule for preview and payout): not paid yet, a known player or
+ * includeUnknown, not a holdout player or includeHoldout. `unknown` lists every unpaid id that is
+ * no known player; `holdout` the holdout players among the rest (with includeUnknown, unknown ids
+ * go through the holdout rule like everyone else).
+ */
+function sortOut(ids: number[], paid: Set<number>, known: Set<number>, isHoldout: (u: number) => boolean, o: PayoutOverrides): Sorted {
+  const r: Sorted = { toPay: [], alreadyPaid: [], unknown: [], holdout: [], unknownSkipped: 0, holdoutSkipped: 0 };
+  for (const u of ids) {
+    if (paid.has(u)) {
+      r.alreadyPaid.push(u);
+      continue;
+    }
+    if (!known.has(u)) {
+      r.unknown.push(u);
+      if (!o.includeUnknown) {
+        r.unknownSkipped++;
+        continue;
+      }
+    }
+    if (isHoldout(u)) {
+      r.holdout.push(u);
+      if (!o.includeHoldout) {
+        r.holdoutSkipped++;
+        continue;
+      }
+    }
+    r.toPay.push(u);
+  }
+  return r;
+}
+
 export async function previewPayout(
   database: Database,
   target: PayoutTarget,
   csv: ParsedPayoutCsv,
-  opts: { experiment?: ExperimentTimeline; includeHoldout?: boolean } = {},
+  opts: PayoutOverrides & { experiment?: ExperimentTimeline } = {},
 ): Promise<PayoutPreview> {
   const { mission: m, periodKey: period } = target;
   const paid = await paidAmong(database, undefined, m.id, period, csv.userIds);
-  const holdout = csv.userIds.filter((u) => !paid.has(u) && opts.experiment?.isHoldout(m, u, period));
+  const known = await knownAmong(database, undefined, csv.userIds);
+  const sorted = sortOut(csv.userIds, paid, known, (u) => Boolean(opts.experiment?.isHoldout(m, u, period)), opts);
   return {
     missionId: m.id,
     logicKey: m.logicKey,
@@ -182,9 +261,10 @@ export async function previewPayout(
     fileSha256: csv.fileSha256,
     rows: csv.rows,
     valid: csv.userIds.length,
-    toPay: csv.userIds.filter((u) => !paid.has(u) && (opts.includeHoldout || !holdout.includes(u))),
-    alreadyPaid: csv.userIds.filter((u) => paid.has(u)),
-    holdout,
+    toPay: sorted.toPay,
+    alreadyPaid: sorted.alreadyPaid,
+    unknown: sorted.unknown,
+    holdout: sorted.holdout,
     invalid: csv.invalid,
     duplicates: csv.duplicates,
   };
@@ -202,12 +282,14 @@ export interface PayoutResult {
   duplicates: number;
   /** holdout players left unpaid (no includeHoldout override) */
   holdoutSkipped: number;
+  /** ids that are no known player, left unpaid (no includeUnknown override) */
+  unknownSkipped: number;
 }
 
 /**
- * Pays everyone in the file who is not paid yet, in one transaction (holdout players of the
- * golden-hour experiment only with the explicit `includeHoldout` override; variant players get
- * their variant's rewards): a payout_batches row, ledger
+ * Pays everyone in the file who is not paid yet, in one transaction (ids that are no known player
+ * only with the explicit `includeUnknown` override, holdout players of the golden-hour experiment
+ * only with `includeHoldout`; variant players get their variant's rewards): a payout_batches row, ledger
  * rows through payRewards (source 'payout'), progress rows set to claimed with claim_mode
  * 'payout' (progress itself keeps what plays earned), and an audit row 'payout.execute'.
  * Payouts of the same mission and period are serialized so the counts are exact.
@@ -217,7 +299,7 @@ export async function executePayout(
   actorId: number,
   target: PayoutTarget,
   csv: ParsedPayoutCsv,
-  opts: { includeHoldout?: boolean } = {},
+  opts: PayoutOverrides = {},
 ): Promise<PayoutResult> {
   const { database } = deps;
   const { mission: m, periodKey: period } = target;
@@ -227,9 +309,8 @@ export async function executePayout(
   const result = await database.db.transaction(async (tx) => {
     await database.query(sql`select pg_advisory_xact_lock(hashtext(${`payout:${m.id}:${period}`}))`, tx);
     const already = await paidAmong(database, tx, m.id, period, csv.userIds);
-    const unpaid = csv.userIds.filter((u) => !already.has(u));
-    const toPay = opts.includeHoldout || !experiment ? unpaid : unpaid.filter((u) => !experiment.isHoldout(m, u, period));
-    const holdoutSkipped = unpaid.length - toPay.length;
+    const known = await knownAmong(database, tx, csv.userIds);
+    const { toPay, holdoutSkipped, unknownSkipped } = sortOut(csv.userIds, already, known, (u) => Boolean(experiment?.isHoldout(m, u, period)), opts);
     const [batch] = await database.query<{ id: number }>(
       sql`insert into payout_batches (mission_id, period_key, actor_id, file_sha256, requested, invalid, created_at)
           values (${m.id}, ${period}, ${actorId}, ${csv.fileSha256}, ${csv.userIds.length}, ${csv.invalid.length}, ${atIso}::timestamptz)
@@ -252,7 +333,7 @@ export async function executePayout(
       );
       paid = moved.length;
     }
-    const alreadyPaid = csv.userIds.length - paid - holdoutSkipped;
+    const alreadyPaid = csv.userIds.length - paid - holdoutSkipped - unknownSkipped;
     await database.query(
       sql`update payout_batches set paid = ${paid}, already_paid = ${alreadyPaid}, finished_at = ${atIso}::timestamptz where id = ${batchId}`,
       tx,
@@ -268,6 +349,7 @@ export async function executePayout(
       invalid: csv.invalid.length,
       duplicates: csv.duplicates.length,
       holdoutSkipped,
+      unknownSkipped,
     };
     await writeAudit(tx, { actorId, action: 'payout.execute', missionId: m.id, before: null, after: r, requestedAt: at });
     return r;

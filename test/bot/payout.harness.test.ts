@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +11,7 @@ import { BOT_INFO, buttonsOf, callbackUpdate, documentUpdate, recordCalls, textU
 const ADMIN = { id: ADMIN_ID };
 // BOM, CRLF, header, a blank line, two invalid lines (5 and 7), a duplicate (6)
 const CSV = '\uFEFFuser_id\r\n1001\r\n1002\r\n\r\nabc\r\n1001\r\n-5\r\n1003\r\n1004\r\n';
+const sha = (body: string) => createHash('sha256').update(body).digest('hex');
 
 describe('/payout through the recorded transport (documents: the emulator has no getFile)', () => {
   let h: Harness;
@@ -28,6 +30,11 @@ describe('/payout through the recorded transport (documents: the emulator has no
   const upload = async (id: string, size?: number) =>
     bot.handleUpdate(documentUpdate(ADMIN, { fileId: id, fileName: 'winners.csv', size: size ?? files.get(id)!.size }));
   const balance = async (u: number) => (await getBalance(h.s.database, u)).diamonds;
+  /** players who opened the app (so they are known players) */
+  const known = async (...ids: number[]) => {
+    for (const id of ids) h.s.activity.seen({ id });
+    await h.s.activity.flush();
+  };
 
   beforeAll(async () => {
     h = await createHarness({ at: kst('22:40:00') });
@@ -49,6 +56,7 @@ describe('/payout through the recorded transport (documents: the emulator has no
     await h.play(1004, 3, 'x');
     await h.s.claim(1004, gid);
     h.clock.freeze(kst('22:40:00'));
+    await known(1001, 1002, 1003, 2001, 2002);
     addFile('f1', CSV);
   });
   afterAll(async () => {
@@ -76,6 +84,9 @@ describe('/payout through the recorded transport (documents: the emulator has no
 
     const go = buttonsOf(preview).find((b) => b.callback_data?.startsWith('pay:go:'))!;
     expect(go.text).toContain('3');
+    // the button carries the file's hash (a prefix: callback_data is at most 64 bytes)
+    expect(go.callback_data).toMatch(new RegExp(`^pay:go:[0-9a-f]{16}:${sha(CSV).slice(0, 32)}$`));
+    expect(Buffer.byteLength(go.callback_data!)).toBeLessThanOrEqual(64);
     await bot.handleUpdate(callbackUpdate(ADMIN, go.callback_data!));
     expect(rec.lastText()).toContain('지급: 3명');
     expect(rec.lastText()).toContain('이미 지급됨: 1명');
@@ -116,20 +127,21 @@ describe('/payout through the recorded transport (documents: the emulator has no
     expect(String(preview.payload.text)).toContain('지급할 사용자가 없습니다');
     expect(buttonsOf(preview)).toEqual([]);
     // even executing it directly through the HTTP route pays nobody
-    const res = await h.req('/api/admin/payouts?confirm=1&date=2026-11-27', { method: 'POST', userId: ADMIN_ID, body: CSV, headers: { 'content-type': 'text/csv' } });
+    const res = await h.req(`/api/admin/payouts?confirm=${sha(CSV)}&date=2026-11-27`, { method: 'POST', userId: ADMIN_ID, body: CSV, headers: { 'content-type': 'text/csv' } });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ paid: 0, alreadyPaid: 4, invalid: 2, duplicates: 1 });
     for (const u of [1001, 1002, 1003, 1004]) expect(await balance(u)).toBe(100);
   });
 
-  it('POST /api/admin/payouts previews without paying and pays with confirm=1; players are refused', async () => {
+  it('POST /api/admin/payouts previews without paying and pays with confirm=<the preview\'s fileSha256>; players are refused', async () => {
     const body = 'id\n2001\n2002\nnope\n';
     const preview = await h.req('/api/admin/payouts?mission=golden_hour_play_3', { method: 'POST', userId: ADMIN_ID, body, headers: { 'content-type': 'text/csv' } });
-    expect(await preview.json()).toMatchObject({ valid: 2, toPay: 2, alreadyPaid: 0, invalidCount: 1, periodKey: '2026-11-27' });
+    const p = (await preview.json()) as { fileSha256: string };
+    expect(p).toMatchObject({ valid: 2, toPay: 2, alreadyPaid: 0, unknown: 0, invalidCount: 1, periodKey: '2026-11-27', fileSha256: sha(body) });
     expect(await balance(2001)).toBe(0);
-    const player = await h.req('/api/admin/payouts?confirm=1', { method: 'POST', userId: 2001, body, headers: { 'content-type': 'text/csv' } });
+    const player = await h.req(`/api/admin/payouts?confirm=${p.fileSha256}`, { method: 'POST', userId: 2001, body, headers: { 'content-type': 'text/csv' } });
     expect(player.status).toBe(403);
-    const paid = await h.req('/api/admin/payouts?confirm=1', { method: 'POST', userId: ADMIN_ID, body, headers: { 'content-type': 'text/csv' } });
+    const paid = await h.req(`/api/admin/payouts?confirm=${p.fileSha256}`, { method: 'POST', userId: ADMIN_ID, body, headers: { 'content-type': 'text/csv' } });
     expect(await paid.json()).toMatchObject({ paid: 2, alreadyPaid: 0 });
     expect(await balance(2001)).toBe(100);
   });
@@ -153,6 +165,58 @@ describe('/payout through the recorded transport (documents: the emulator has no
     expect(rec.lastText()).toBe('파일이 너무 큽니다 (최대 1MB).');
   });
 
+  it('ids that are no known player are shown in the preview and paid only through the "incl. unknown ids" button', async () => {
+    await known(3001);
+    const body = 'user_id\n3001\n3002\n3003\n';
+    addFile('unk', body);
+    await bot.handleUpdate(textUpdate(ADMIN, '/payout'));
+    await upload('unk');
+    const preview = rec.of('sendMessage').at(-1)!;
+    const text = String(preview.payload.text);
+    expect(text).toContain('지급 예정: 1명');
+    expect(text).toContain('알려진 플레이어가 아닌 ID 2개');
+    expect(text).toContain('3002, 3003');
+    const buttons = buttonsOf(preview);
+    expect(buttons.map((b) => b.text)).toEqual(['💸 1명 지급', '⚠️ 미확인 ID 포함 3명 지급', '✖ 취소']);
+    for (const b of buttons) expect(Buffer.byteLength(b.callback_data!)).toBeLessThanOrEqual(64);
+    await bot.handleUpdate(callbackUpdate(ADMIN, buttons[0]!.callback_data!));
+    expect(rec.lastText()).toContain('지급: 1명');
+    expect(rec.lastText()).toContain('미확인 ID 제외: 2명');
+    expect([await balance(3001), await balance(3002), await balance(3003)]).toEqual([100, 0, 0]);
+    // the other button of the same preview is spent too: one confirmation per preview
+    await bot.handleUpdate(callbackUpdate(ADMIN, buttons[1]!.callback_data!));
+    expect(rec.of('answerCallbackQuery').at(-1)!.payload.text).toContain('만료');
+    expect(await balance(3002)).toBe(0);
+
+    // the same file again: only the unknown ids are left, and only their own button pays them
+    await bot.handleUpdate(textUpdate(ADMIN, '/payout'));
+    await upload('unk');
+    const again = rec.of('sendMessage').at(-1)!;
+    expect(String(again.payload.text)).toContain('지급 예정: 0명');
+    expect(buttonsOf(again).map((b) => b.text)).toEqual(['⚠️ 미확인 ID 포함 2명 지급', '✖ 취소']);
+    await bot.handleUpdate(callbackUpdate(ADMIN, buttonsOf(again)[0]!.callback_data!));
+    expect(rec.lastText()).toContain('지급: 2명');
+    expect(rec.lastText()).toContain('이미 지급됨: 1명');
+    expect([await balance(3001), await balance(3002), await balance(3003)]).toEqual([100, 100, 100]);
+  });
+
+  it('a confirm button that carries another file\'s hash pays nothing; the previewed file\'s button still pays', async () => {
+    await known(3101);
+    const body = 'user_id\n3101\n';
+    addFile('hash', body);
+    await bot.handleUpdate(textUpdate(ADMIN, '/payout'));
+    await upload('hash');
+    const go = buttonsOf(rec.of('sendMessage').at(-1)!).find((b) => b.callback_data?.startsWith('pay:go:'))!;
+    const forged = go.callback_data!.replace(/:[0-9a-f]{32}$/, `:${sha('user_id\n9999\n').slice(0, 32)}`);
+    expect(forged).not.toBe(go.callback_data);
+    await bot.handleUpdate(callbackUpdate(ADMIN, forged));
+    expect(rec.of('answerCallbackQuery').at(-1)!.payload.text).toBe('파일 내용이 미리보기와 다릅니다. 다시 보내 주세요.');
+    expect(await balance(3101)).toBe(0);
+    await bot.handleUpdate(callbackUpdate(ADMIN, go.callback_data!));
+    expect(rec.lastText()).toContain('지급: 1명');
+    expect(await balance(3101)).toBe(100);
+  });
+
   it('non-admins are refused /payout and their documents are ignored', async () => {
     const before = await h.s.database.query<{ n: number }>(sql`select count(*)::int as n from payout_batches`);
     rec.clear();
@@ -160,7 +224,8 @@ describe('/payout through the recorded transport (documents: the emulator has no
     expect(rec.lastText()).toBe('관리자 전용 명령입니다.');
     await bot.handleUpdate(documentUpdate({ id: 1001 }, { fileId: 'f1', fileName: 'winners.csv', size: 10 }));
     expect(rec.of('getFile')).toHaveLength(0);
-    await bot.handleUpdate(callbackUpdate({ id: 1001 }, 'pay:go:0123456789abcdef'));
+    await bot.handleUpdate(callbackUpdate({ id: 1001 }, `pay:go:0123456789abcdef:${'0'.repeat(32)}`));
+    await bot.handleUpdate(callbackUpdate({ id: 1001 }, `pay:all:0123456789abcdef:${'0'.repeat(32)}`));
     expect(rec.of('answerCallbackQuery').at(-1)!.payload.text).toBe('관리자 전용 명령입니다.');
     const after = await h.s.database.query<{ n: number }>(sql`select count(*)::int as n from payout_batches`);
     expect(after[0]!.n).toBe(before[0]!.n);

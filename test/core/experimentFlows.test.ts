@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { createHarness, kst, ADMIN_ID, BOT_TOKEN, type Harness } from '../support/harness.js';
@@ -121,14 +122,16 @@ describe('golden-hour experiment in the flows', () => {
   it('manual payout skips holdout players unless explicitly overridden, and pays variants their rewards', async () => {
     const D3 = firstIn('double', firstIn('double', DOUBLE + 1) + 1);
     const csv = `user_id\n${HOLD}\n${D3}\n`;
+    const confirm = `&confirm=${createHash('sha256').update(csv).digest('hex')}`;
+    expect((await h.req('/api/me', { userId: D3 })).status).toBe(200); // D3 opened the app: a known player
     const pay = (q: string) => h.req(`/api/admin/payouts?date=2026-11-27${q}`, { method: 'POST', userId: ADMIN_ID, body: csv, headers: { 'content-type': 'text/csv' } });
     const preview = await (await pay('')).json();
     expect(preview).toMatchObject({ toPay: 1, holdout: 1, holdoutIds: [HOLD] });
-    const r = await (await pay('&confirm=1')).json();
+    const r = await (await pay(confirm)).json();
     expect(r).toMatchObject({ paid: 1, holdoutSkipped: 1 });
     expect((await getBalance(h.s.database, HOLD)).diamonds).toBe(0);
     expect((await getBalance(h.s.database, D3)).diamonds).toBe(200);
-    const forced = await (await pay('&confirm=1&includeHoldout=1')).json();
+    const forced = await (await pay(`${confirm}&includeHoldout=1`)).json();
     expect(forced).toMatchObject({ paid: 1, holdoutSkipped: 0 });
     expect((await getBalance(h.s.database, HOLD)).diamonds).toBe(100);
   });

@@ -156,7 +156,7 @@ describe('authorization', () => {
       await unchanged();
     });
 
-    it.each(['adm:flag:on', 'adm:flag:off', `adm:time:${ADMIN_ID}:000000:235959`, 'adm:cancel', 'pay:go:0123456789abcdef', 'me:pick:1'])('the confirmation button %s pressed by a non-admin is refused', async (data) => {
+    it.each(['adm:flag:on', 'adm:flag:off', `adm:time:${ADMIN_ID}:000000:235959`, 'adm:cancel', `pay:go:0123456789abcdef:${'0'.repeat(32)}`, `pay:all:0123456789abcdef:${'0'.repeat(32)}`, 'me:pick:1'])('the confirmation button %s pressed by a non-admin is refused', async (data) => {
       const bot = createBot({ s: h.s, token: BOT_TOKEN, botInfo: BOT_INFO });
       const rec = recordCalls(bot);
       await bot.handleUpdate(callbackUpdate({ id: PLAYER }, data));

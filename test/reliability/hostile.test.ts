@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createHarness, ADMIN_ID, BOT_TOKEN, INGEST_TOKEN, type Harness } from '../support/harness.js';
@@ -307,17 +308,19 @@ describe('hostile input is refused with a stable 4xx and changes nothing', () =>
   describe('CSV payouts (POST /api/admin/payouts)', () => {
     const payout = (body: string, query = '', ct = 'text/csv') =>
       h.app.request(`/api/admin/payouts${query}`, { method: 'POST', headers: { authorization: h.auth(ADMIN_ID), 'content-type': ct }, body });
+    /** the confirm that pays this very body (its sha256, as the preview returns it) */
+    const confirm = (body: string) => `confirm=${createHash('sha256').update(body).digest('hex')}`;
 
     it('a million rows → 413, nothing paid', async () => {
       const csv = 'user_id\n' + Array.from({ length: 1_000_000 }, (_, i) => String(100_000 + i)).join('\n');
-      await expectProblem(await payout(csv, '?confirm=1'), 413, 'PAYLOAD_TOO_LARGE');
+      await expectProblem(await payout(csv, `?${confirm(csv)}`), 413, 'PAYLOAD_TOO_LARGE');
       await unchanged();
     });
 
     it('an unknown mission or a bad date → 4xx, nothing paid', async () => {
-      await expectProblem(await payout('1001\n', '?confirm=1&mission=nope'), 404, 'MISSION_NOT_FOUND');
-      await expectProblem(await payout('1001\n', '?confirm=1&date=2026-13-45'), 400);
-      await expectProblem(await payout('1001\n', '?confirm=1', 'application/json'), 415, 'UNSUPPORTED_MEDIA_TYPE');
+      await expectProblem(await payout('1001\n', `?${confirm('1001\n')}&mission=nope`), 404, 'MISSION_NOT_FOUND');
+      await expectProblem(await payout('1001\n', `?${confirm('1001\n')}&date=2026-13-45`), 400);
+      await expectProblem(await payout('1001\n', `?${confirm('1001\n')}`, 'application/json'), 415, 'UNSUPPORTED_MEDIA_TYPE');
       await unchanged();
     });
 
@@ -333,8 +336,9 @@ describe('hostile input is refused with a stable 4xx and changes nothing', () =>
 
     it('re-running the same file pays nobody twice (ledger and invariants)', async () => {
       const csv = 'user_id\n7001\n7002\n7003\n';
-      const first = (await (await payout(csv, '?confirm=1')).json()) as { paid: number };
-      const second = (await (await payout(csv, '?confirm=1')).json()) as { paid: number; alreadyPaid: number };
+      // ids no player used yet: paid only with includeUnknown=1 (security.test.ts)
+      const first = (await (await payout(csv, `?${confirm(csv)}&includeUnknown=1`)).json()) as { paid: number };
+      const second = (await (await payout(csv, `?${confirm(csv)}&includeUnknown=1`)).json()) as { paid: number; alreadyPaid: number };
       expect(first.paid).toBe(3);
       expect(second).toMatchObject({ paid: 0, alreadyPaid: 3 });
       await assertInvariants(h.s.database);

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { serve, type ServerType } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../core/platform/config.js';
@@ -187,6 +187,12 @@ describe('manual payouts: the CSV parsed by csv-parse, and only for a recent, pa
     h.app.request(`/api/admin/payouts${q}`, { method: 'POST', headers: { authorization: h.auth(ADMIN_ID), 'content-type': 'text/csv' }, body });
   const paidUsers = async () =>
     (await h.s.database.query<{ user_id: string | number }>(sql`select distinct user_id from reward_ledger where source = 'payout' order by user_id`)).map((r) => Number(r.user_id));
+  const sha = (body: string) => createHash('sha256').update(body).digest('hex');
+  /** players who opened the app (so they are known players) */
+  const known = async (...ids: number[]) => {
+    for (const id of ids) h.s.activity.seen({ id });
+    await h.s.activity.flush();
+  };
 
   it('a quoted, many-column CSV export with a BOM pays the right players (the user_id column, not the first)', async () => {
     const csv =
@@ -194,9 +200,10 @@ describe('manual payouts: the CSV parsed by csv-parse, and only for a recent, pa
       '"Kim, Minsu","said ""hi""; left",7101,12\r\n' +
       '"Lee","multi\nline note",7102,9\r\n' +
       '"7999","first column is not the id",7103,1\r\n';
+    await known(7101, 7102, 7103);
     const preview = (await (await payout(csv, '?date=2026-11-27')).json()) as { valid: number; toPayIds: number[]; invalidCount: number };
     expect(preview).toMatchObject({ valid: 3, invalidCount: 0, toPayIds: [7101, 7102, 7103] });
-    const res = await payout(csv, '?date=2026-11-27&confirm=1');
+    const res = await payout(csv, `?date=2026-11-27&confirm=${sha(csv)}`);
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ paid: 3 });
     expect(await paidUsers()).toEqual([7101, 7102, 7103]);
@@ -207,7 +214,8 @@ describe('manual payouts: the CSV parsed by csv-parse, and only for a recent, pa
     ['a day more than PAYOUT_MAX_AGE_DAYS (7) back', '2026-11-19'],
   ])('%s → 400 VALIDATION_FAILED, nothing paid', async (_what, date) => {
     const before = await paidUsers();
-    const res = await payout('user_id\n7201\n', `?date=${date}&confirm=1`);
+    await known(7201);
+    const res = await payout('user_id\n7201\n', `?date=${date}&confirm=${sha('user_id\n7201\n')}`);
     expect(res.status).toBe(400);
     expect(((await res.json()) as { code: string; field: string })).toMatchObject({ code: 'VALIDATION_FAILED', field: 'date' });
     expect(await paidUsers()).toEqual(before);
@@ -216,5 +224,50 @@ describe('manual payouts: the CSV parsed by csv-parse, and only for a recent, pa
   it('seven days back is still allowed', async () => {
     const res = await payout('user_id\n7301\n', '?date=2026-11-20');
     expect(res.status).toBe(200);
+  });
+
+  it('an id that is no known player is previewed as unknown and paid only with includeUnknown=1', async () => {
+    await known(7401);
+    // 7402 never played nor opened the app or the bot; 7403 has a users row only from a blocked announcement
+    await h.s.database.query(sql`insert into users (id, blocked_at) values (7403, now())`);
+    const csv = 'user_id\n7401\n7402\n7403\n';
+    const preview = (await (await payout(csv, '?date=2026-11-27')).json()) as Record<string, unknown>;
+    expect(preview).toMatchObject({ valid: 3, toPay: 1, toPayIds: [7401], unknown: 2, unknownIds: [7402, 7403], fileSha256: sha(csv) });
+    const plain = await payout(csv, `?date=2026-11-27&confirm=${sha(csv)}`);
+    expect(await plain.json()).toMatchObject({ requested: 3, paid: 1, alreadyPaid: 0, unknownSkipped: 2 });
+    expect((await paidUsers()).filter((u) => u > 7400 && u < 7500)).toEqual([7401]);
+    const forced = await payout(csv, `?date=2026-11-27&confirm=${sha(csv)}&includeUnknown=1`);
+    expect(await forced.json()).toMatchObject({ requested: 3, paid: 2, alreadyPaid: 1, unknownSkipped: 0 });
+    expect((await paidUsers()).filter((u) => u > 7400 && u < 7500)).toEqual([7401, 7402, 7403]);
+  });
+
+  describe('confirming is bound to the previewed file (confirm=<fileSha256>)', () => {
+    const ledgerRows = async () => (await h.s.database.query<{ n: number }>(sql`select count(*)::int as n from reward_ledger where source = 'payout'`))[0]!.n;
+    const batches = async () => (await h.s.database.query<{ n: number }>(sql`select count(*)::int as n from payout_batches`))[0]!.n;
+    const csv = 'user_id\n7501\n7502\n';
+    beforeAll(async () => known(7501, 7502));
+
+    it.each([
+      ['confirm=1', '1'],
+      ['an empty confirm', ''],
+      ['another file\'s hash', sha('user_id\n7501\n')],
+      ['a hash that is not 64 hex digits', sha(csv).slice(0, 40)],
+    ])('%s pays nothing: 409 PAYOUT_NOT_CONFIRMED, no ledger rows, no batch', async (_what, confirm) => {
+      const [rows, runs] = [await ledgerRows(), await batches()];
+      const res = await payout(csv, `?date=2026-11-27&confirm=${confirm}`);
+      expect(res.status).toBe(409);
+      expect(res.headers.get('content-type')).toContain('application/problem+json');
+      expect(await res.json()).toMatchObject({ code: 'PAYOUT_NOT_CONFIRMED', field: 'confirm' });
+      expect([await ledgerRows(), await batches()]).toEqual([rows, runs]);
+    });
+
+    it('the previewed file\'s sha256 (upper or lower case) pays it', async () => {
+      const preview = (await (await payout(csv, '?date=2026-11-27')).json()) as { fileSha256: string; toPay: number };
+      expect(preview).toMatchObject({ fileSha256: sha(csv), toPay: 2 });
+      const res = await payout(csv, `?date=2026-11-27&confirm=${preview.fileSha256.toUpperCase()}`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ paid: 2, fileSha256: sha(csv) });
+      expect((await paidUsers()).filter((u) => u > 7500 && u < 7600)).toEqual([7501, 7502]);
+    });
   });
 });

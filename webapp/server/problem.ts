@@ -11,6 +11,7 @@ const TITLES: Partial<Record<ErrorCode, string>> = {
   REQUEST_IN_PROGRESS: 'Request with this key is still in progress',
   ALREADY_CLAIMED: 'Already claimed',
   NOT_COMPLETED: 'Mission not completed',
+  PAYOUT_NOT_CONFIRMED: 'Payout not confirmed for this file',
   OUTSIDE_WINDOW: 'Outside the mission window',
   MISSION_NOT_FOUND: 'Mission not found',
   UNAUTHORIZED: 'Unauthorized',
