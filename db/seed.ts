@@ -1,7 +1,7 @@
 import { missions } from './schema.js';
 import type { Database } from './connection.js';
 
-/** Seed missions (docs/design.md, Rewards; plan §7.1). Inserted once: existing rows are never overwritten. */
+/** Seed missions (the default event: 3 plays in 21:30–22:30 for 💎 100, 500 XP and a ticket). Inserted once: existing rows are never overwritten. */
 export const SEED_MISSIONS: (typeof missions.$inferInsert)[] = [
   {
     logicKey: 'golden_hour_play_3',

@@ -7,7 +7,7 @@ import { isAdmin } from '../filters.js';
 import type { Feature } from './index.js';
 
 /**
- * /broadcast_test (plan §12.2 "소수 세그먼트 대상 선행 테스트"): today's announcement to ADMIN_IDS
+ * /broadcast_test (a pre-test on a small segment before the real send): today's announcement to ADMIN_IDS
  * and TESTER_IDS only, through the same delivery path as the real one (claimed rows, the outbound
  * budget's bulk lane, 403 handling; docs/broadcast.md). Each run is its own delivery kind (test:<ms>), so it can be
  * repeated and never uses up anyone's real announcement. Admins only; everyone else is refused.

@@ -99,7 +99,7 @@ function announcementFacts(m: Mission, c: MessageContext): AnnouncementFacts {
   return { start: esc(hhmm(w.start)), end: esc(hhmm(w.end)), zone: esc(zoneLabel(c.tz)), minutes: windowMinutes(w), target: m.target, rewards: m.rewards };
 }
 
-/** The 6.2 announcement, Korean unless the player's language is something else. */
+/** The announcement at the window start, Korean unless the player's language is something else. */
 export function announcementMessage(m: Mission, languageCode: string | null | undefined, c: MessageContext): OutgoingMessage {
   const lang = langOf(languageCode);
   return { text: c.texts.announcement(lang, announcementFacts(m, c)), reply_markup: openButton(c, lang, m) };

@@ -12,7 +12,7 @@ const at = (date: string, hms: string, ms = 0) => {
   return instantOf(date, h! * 3600 + m! * 60 + s!, TZ).getTime() + ms;
 };
 
-describe('plan 12.1 #1 boundary: both ends inclusive at second precision', () => {
+describe('boundary: both ends inclusive at second precision', () => {
   it('21:30:00 exactly counts', () => expect(isWithinWindow(GOLDEN, at('2026-11-27', '21:30:00'), TZ)).toBe(true));
   it('22:30:00 exactly counts, and so does 22:30:00.999', () => {
     expect(isWithinWindow(GOLDEN, at('2026-11-27', '22:30:00'), TZ)).toBe(true);

@@ -2,7 +2,7 @@ import { DomainError } from './errors.js';
 import { addDays, formatSecondOfDay, instantOf, isoWeekKey, localParts, type LocalParts } from './time.js';
 
 /**
- * Time windows (docs/design.md, Rules; plan §5.1): a mission has no window, or both start and end as
+ * Time windows (docs/design.md, The rules in words: Time and windows): a mission has no window, or both start and end as
  * local wall times `HH:MM:SS`. Both ends are inclusive at second precision; start > end crosses
  * midnight; start == end or a lone end is invalid. Any doubt means closed.
  */
@@ -62,7 +62,7 @@ function inside(s: number, e: number, t: number): boolean {
 
 /**
  * Is the instant inside the window? No window → always open. Fails closed on any error
- * (bad stored times, unknown zone) — the plan's §11 emergency rule.
+ * (bad stored times, unknown zone): paying outside the window is worse than a closed window, which a manual payout can make good.
  */
 export function isWithinWindow(w: TimeWindow | null, instantMs: number, tz: string): boolean {
   if (w === null) return true;

@@ -10,7 +10,7 @@ import { writeAudit } from './audit.js';
 import { ACTION_TYPES } from './progress.js';
 
 /**
- * Admin edits of missions (plan §4, §9.1): validated, written with an audit row in the same
+ * Admin edits of missions (docs/design.md, The rules in words: Audit): validated, written with an audit row in the same
  * transaction, and the mission cache dropped on every instance.
  */
 const MAX_REWARD = 1_000_000_000;

@@ -13,7 +13,7 @@ export interface AuditEntry {
   requestedAt: Date;
 }
 
-/** Every admin change writes one row (docs/design.md, Audit; plan §11), inside the change's transaction. */
+/** Every admin change writes one row (docs/design.md, The rules in words: Audit), inside the change's transaction. */
 export async function writeAudit(exec: Executor, e: AuditEntry): Promise<void> {
   await exec.insert(adminAuditLog).values({
     actorId: e.actorId,

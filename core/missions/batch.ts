@@ -36,7 +36,7 @@ export async function decideContext(d: BatchDeps): Promise<DecideContext> {
 }
 
 /**
- * The consumer's batch step (docs/design.md, data flow of an event): apply the batch, then report
+ * The consumer's batch step (docs/design.md, Data flow: an event): apply the batch, then report
  * the queue lag from the oldest receive stamp in it.
  */
 export async function applyBatch(d: BatchDeps, events: GameEvent[]): Promise<ApplyResult> {

@@ -82,7 +82,7 @@ export function goldenMissionOf(list: readonly Mission[]): (Mission & { window: 
 export const MISSIONS_CHANNEL = 'missions:changed';
 
 /**
- * Mission definitions, cached 60 s (plan §11) and dropped at once on any admin change, on every
+ * Mission definitions, cached 60 s (a bounded staleness for the hot path) and dropped at once on any admin change, on every
  * instance, through the pub/sub channel.
  */
 export class MissionCatalog {

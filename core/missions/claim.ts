@@ -53,7 +53,7 @@ export async function visibleMission(
 /**
  * completed → claimed as one transaction (docs/design.md, Claim): a conditional update, the ledger
  * rows and the balances commit together or not at all. Window and flag are re-checked at claim
- * time against the server clock (plan §5.2, anti-abuse).
+ * time against the server clock, so a client clock or a late tap cannot claim outside the window.
  */
 export async function claimMission(deps: ClaimDeps, userId: number, missionId: number): Promise<ClaimResult> {
   const nowMs = deps.clock.nowMs();

@@ -18,7 +18,7 @@ export interface GoldenCounts {
 }
 
 /**
- * Today's counts for /golden (plan §10): from the evidence (mission_actions) and progress rows of
+ * Today's counts for /golden (docs/bot.md): from the evidence (mission_actions) and progress rows of
  * the current period of the mission, so they agree with what players see.
  */
 export async function goldenCounts(database: Database, m: Mission, nowMs: number, tz: string): Promise<GoldenCounts> {

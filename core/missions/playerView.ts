@@ -24,7 +24,7 @@ export interface MissionView extends Pick<Mission, 'id' | 'logicKey' | 'title' |
 export type ViewDeps = ClaimDeps;
 
 /**
- * GET /api/mission (docs/design.md; plan §5.2): missions the flag lets this player see, with their
+ * GET /api/mission (docs/design.md, The HTTP API): missions the flag lets this player see, with their
  * progress for the current period. Outside its window a timed mission is `locked`.
  */
 export async function listMissionsFor(deps: ViewDeps, userId: number): Promise<{ serverTime: string; missions: MissionView[] }> {

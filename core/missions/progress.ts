@@ -36,7 +36,7 @@ export function decide(m: Mission, e: Pick<GameEvent, 'userId' | 'receivedAt'>, 
 }
 
 /**
- * The vault multiplier for a play (DESIGN.md §3, Vault): taken from the golden-hour missions'
+ * The vault multiplier for a play (docs/design.md, The rules in words: Vault): taken from the golden-hour missions'
  * own windows, so the 2× and the mission can never drift apart.
  */
 export function vaultMultiplier(e: Pick<GameEvent, 'userId' | 'receivedAt'>, ctx: DecideContext, local?: LocalParts): { multiplier: number; missionId: number | null } {
@@ -137,7 +137,7 @@ const REJECTIONS_RETURNED = 1000;
  * Applies a batch of events with a fixed number of statements, whatever the batch size (the
  * peak-time hot path): one statement, plus a transaction around it and the payment when an
  * auto-claim mission can complete. Idempotent: replaying any part of a batch changes nothing,
- * because every insert is guarded by a unique key (DESIGN.md §3, Actions).
+ * because every insert is guarded by a unique key (docs/design.md, The rules in words: Actions).
  */
 export async function applyEvents(
   deps: { database: Database; metrics?: Metrics; log?: Logger; vaultPointsPerPlay: number; now: () => Date; logSample?: number; random?: () => number },
@@ -217,7 +217,7 @@ export async function applyEvents(
     targets.t.push(m.target);
   }
 
-  // decision logs (issue #6): gathered in the transaction, written after it commits
+  // decision logs (docs/operations.md): gathered in the transaction, written after it commits
   const sample = deps.logSample ?? REJECTION_LOG_SAMPLE;
   const rnd = deps.random ?? Math.random;
   const rejected: Record<string, unknown>[] = [];
@@ -249,7 +249,7 @@ export async function applyEvents(
   const finish = async (exec?: Executor) => {
     const r = await step(exec);
     const autoItems: PayItem[] = [];
-    // auto_claim pays inside the same transaction that completes (DESIGN.md §3, Claim)
+    // auto_claim pays inside the same transaction that completes (docs/design.md, The rules in words: Claim)
     if (exec && r.autoKeys.length) {
       r.autoKeys.sort((a, b) => a.u - b.u || a.m - b.m || cmp(a.p, b.p));
       const claimed = await database.raw<{ user_id: string | number; mission_id: number; period_key: string }>(
@@ -301,7 +301,7 @@ function isoMemo(): (ms: number) => string {
   };
 }
 
-/** Share of rejected (event, mission) decisions logged one by one (plan §11: 10%), capped per batch. */
+/** Share of rejected (event, mission) decisions logged one by one (10%: enough to explain a rejection, bounded under a flood), capped per batch. */
 export const REJECTION_LOG_SAMPLE = 0.1;
 const REJECTION_LOG_MAX_PER_BATCH = 50;
 

@@ -34,7 +34,7 @@ export interface WhyReport {
 export { parseDate };
 
 /**
- * "Why was my play not counted?" (docs/design.md, data flow of an event): the user's stored actions around the
+ * "Why was my play not counted?" (docs/design.md, Data flow: an event): the user's stored actions around the
  * mission's window on `date` (local, default today), each with the verdict recorded when it was
  * applied — counted, outside_window, flag_off, clock_unhealthy — and its ignored replays.
  */

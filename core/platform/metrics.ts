@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
- * Prometheus families (docs/design.md, issue "Operations"). One registry per process; labels are
+ * Prometheus families (docs/operations.md, the metrics table). One registry per process; labels are
  * low-cardinality only (never user ids). ops/ dashboards and alerts may reference only these names.
  */
 export function createMetrics() {

@@ -46,7 +46,7 @@ export interface DailyReport {
   experiment: ExperimentReport | null;
 }
 
-/** Deposit CR looks this far after each golden-hour claim (plan §12.3). */
+/** Deposit CR looks this far after each golden-hour claim (docs/design.md, The daily report). */
 export const DEPOSIT_WINDOW_MS = 2 * 3_600_000;
 /** The report's date argument: core/domain/time.ts parseDate (one date rule for API and bot). */
 export const parseReportDate = parseDate;
@@ -175,7 +175,7 @@ export async function dailyReport(s: Services, date: string): Promise<DailyRepor
   const otherMissions = all.filter((m) => !m.isGoldenHour);
   const [golden, other] = await Promise.all([groupStats(s, goldenMissions, date, day), groupStats(s, otherMissions, date, day)]);
 
-  // vault inflation watch (plan §12.3): points issued on the local day against the cap
+  // vault inflation watch: points issued on the local day against the cap
   const [v] = await s.database.query<{ issued: string | number; golden: string | number }>(
     sql`select coalesce(sum(points), 0) as issued, coalesce(sum(points) filter (where golden_hour), 0) as golden
         from vault_earn_events where received_at >= ${day.start}::timestamptz and received_at < ${day.end}::timestamptz`,
@@ -198,7 +198,7 @@ export async function dailyReport(s: Services, date: string): Promise<DailyRepor
     experiment: await experimentReport({ database: s.database, tz, experiment: await s.experiments.timeline() }, goldenMissions, date, w),
   };
 
-  // deposit CR (plan §12.3): golden claimers (players' own claims, not admin payouts) with a
+  // deposit CR: golden claimers (players' own claims, not admin payouts) with a
   // DEPOSIT within 2 h after a claim
   if (goldenMissions.length) {
     const [d] = await s.database.query<{ claimers: string | number; depositors: string | number }>(
@@ -220,7 +220,7 @@ export async function dailyReport(s: Services, date: string): Promise<DailyRepor
 
   if (!w) return report;
 
-  // CCU sync (plan §12.3): the window's minutes against the same local hours on the 7 days before
+  // CCU sync: the window's minutes against the same local hours on the 7 days before
   const span = (d: string) => {
     const o = windowOn(theGolden, d, tz)!;
     return { date: d, first: minuteOf(o.opens), last: minuteOf(o.lastSecond) };

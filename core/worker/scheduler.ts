@@ -17,11 +17,11 @@ import { addDays, formatLocal, localParts } from '../domain/time.js';
 import { occurrenceOn, periodKey } from '../domain/window.js';
 
 /**
- * The worker's day (plan §8.2, §11): jobs derived from the golden mission's window in the
+ * The worker's day (docs/design.md, Data flow: the announcement): jobs derived from the golden mission's window in the
  * catalog — never a second copy of the times, so an admin edit moves them:
  *
  *   preflight  send start − 5 min   clock check against both NTP sources (+ the reach plan, logged)
- *   announce   start, or earlier   the §6.2 announcement to players active in the last ACTIVE_DAYS days;
+ *   announce   start, or earlier   the announcement to players active in the last ACTIVE_DAYS days;
  *                                  when they cannot all hear it by start + ANNOUNCE_REACH_S, sending
  *                                  starts early with the pre-announcement (the reach plan,
  *                                  core/delivery/estimate.ts, docs/broadcast.md)
@@ -293,7 +293,7 @@ export class Scheduler {
       return done('done', { pass: c.pass, offsetsMs: c.offsetsMs, error: c.error, estimate });
     }
 
-    // announce / reminder: never from a server whose clock is wrong (plan §11)
+    // announce / reminder: never from a server whose clock is wrong (docs/design.md, The rules in words: Clock guard)
     const clockOk = await this.clockOk(j);
     if (!clockOk.pass) return done('skipped', { reason: 'clock_check_failed', ...clockOk });
     const b = this.broadcaster;

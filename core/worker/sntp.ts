@@ -8,7 +8,7 @@ import net from 'node:net';
  *
  *   offset = ((T2 − T1) + (T3 − T4)) / 2      delay = (T4 − T1) − (T3 − T2)
  *
- * T1 client transmit, T2 server receive, T3 server transmit, T4 client receive (RFC 4330 §5).
+ * T1 client transmit, T2 server receive, T3 server transmit, T4 client receive (RFC 4330, section 5).
  */
 export interface SntpResult {
   server: string;
@@ -65,7 +65,7 @@ export function querySntp(server: string, o: { nowMs: () => number; timeoutMs: n
       const li = msg[0]! >> 6;
       const mode = msg[0]! & 7;
       const stratum = msg[1]!;
-      // RFC 4330 §5: the reply must echo our transmit time as its originate time
+      // RFC 4330, section 5: the reply must echo our transmit time as its originate time
       if (mode !== 4 || !msg.subarray(24, 32).equals(req.subarray(40, 48))) return;
       if (stratum === 0) return done(new Error(`${server}: kiss-o'-death ${msg.subarray(12, 16).toString('latin1')}`));
       if (li === 3) return done(new Error(`${server}: server clock not synchronized`));

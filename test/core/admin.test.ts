@@ -8,7 +8,7 @@ afterEach(async () => h?.close());
 const patch = (h: Harness, id: number, body: unknown, userId = ADMIN_ID) =>
   h.req(`/api/admin/missions/${id}`, { method: 'PATCH', userId, body: JSON.stringify(body) });
 
-describe('admin mission edits are validated (plan 4.1, 9.1)', () => {
+describe('admin mission edits are validated', () => {
   let t: Harness;
   beforeAll(async () => {
     t = await createHarness();

@@ -17,7 +17,7 @@ async function ledgerEqualsBalances(h: Harness) {
   return rows.length;
 }
 
-describe('plan 12.1 #4 claim consistency: wallet, XP and inventory change exactly once', () => {
+describe('claim consistency: wallet, XP and inventory change exactly once', () => {
   it('one claim moves each balance once and the ledger sums equal the balances', async () => {
     h = await createHarness();
     const gid = await h.missionId('golden_hour_play_3');

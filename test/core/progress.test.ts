@@ -13,7 +13,7 @@ async function progressOf(h: Harness, userId: number, logicKey: string) {
   return rows;
 }
 
-describe('plan 12.1 #2 mocked time: the injected clock decides window membership at ingest', () => {
+describe('mocked time: the injected clock decides window membership at ingest', () => {
   it('plays at 21:30:00 and 22:30:00 count; 21:29:59 and 22:30:01 do not', async () => {
     h = await createHarness({ at: kst('21:29:59') });
     await h.play(1, 1, 'a'); // 21:29:59 outside
@@ -45,7 +45,7 @@ describe('plan 12.1 #2 mocked time: the injected clock decides window membership
   });
 });
 
-describe('plan 12.1 #3 idempotent progress: (user, mission, action) counts once', () => {
+describe('idempotent progress: (user, mission, action) counts once', () => {
   it('the same action twice, in one batch and across batches, counts once', async () => {
     h = await createHarness();
     await h.ingest([
@@ -76,7 +76,7 @@ describe('plan 12.1 #3 idempotent progress: (user, mission, action) counts once'
   });
 });
 
-describe('plan 12.1 #5 simultaneous progress: one play advances the daily and the golden mission together', () => {
+describe('simultaneous progress: one play advances the daily and the golden mission together', () => {
   it('three plays complete golden (3/3) and move daily to 3/10; progress stops at the target', async () => {
     h = await createHarness();
     await h.play(4, 3);

@@ -173,7 +173,7 @@ describe('broadcast delivery through a rate-limited fake Bot API', () => {
     expect(st.get(3)).toBe('sent');
   }, 180_000);
 
-  it('the announcement follows plan §6.2 with times and rewards read from the mission, Korean first, English by language', async () => {
+  it('the announcement names times and rewards read from the mission, Korean first, English by language', async () => {
     h = await createHarness();
     const m = (await announcedMission(h.s))!;
     const ko = announcementMessage(m, 'ko', { tz: 'Asia/Seoul', webappUrl: 'https://app.example', texts: notificationTexts });

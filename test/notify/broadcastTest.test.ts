@@ -7,7 +7,7 @@ import { BOT_INFO, recordCalls, textUpdate } from '../bot/support.js';
 import { ko } from '../../bot/locales/ko.js';
 
 /**
- * /broadcast_test (plan 12.2, the small-segment pre-test): today's announcement to admins and
+ * /broadcast_test (the small-segment pre-test): today's announcement to admins and
  * testers only, through the same delivery path; the bot's own reply is recorded, the
  * announcement goes over HTTP to a fake Bot API.
  */

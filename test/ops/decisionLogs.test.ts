@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, kst, BOT_TOKEN, INGEST_TOKEN, type Harness } from '../support/harness.js';
 import { applyEvents, type GameEvent } from '../../core/missions/progress.js';
 
-/** Structured logs of progress decisions and claims (plan §6.1, §11). */
+/** Structured logs of progress decisions and claims (docs/operations.md). */
 function capture() {
   const lines: Record<string, unknown>[] = [];
   const raw: string[] = [];

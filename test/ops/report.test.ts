@@ -214,7 +214,7 @@ describe('daily report for a simulated day (real ingest path, injected clock)', 
       missionId: (k) => h.missionId(k),
     };
     sim = await runSimulation(plan, t);
-    // an admin pays two players who never claimed (plan §11 manual payout), plus one who did
+    // an admin pays two players who never claimed (a manual payout), plus one who did
     exp = expectedFrom(plan);
     const claimedOk = new Set(sim.claims.filter((c) => c.logicKey === 'golden_hour_play_3' && c.status === 200).map((c) => c.userId));
     payoutUsers = plan.users.filter((u) => !claimedOk.has(u)).slice(0, 2);

@@ -4,7 +4,7 @@ import { DomainError } from '../../core/domain/errors.js';
 import type { Clock } from '../../core/platform/clock.js';
 
 /**
- * Player authentication (DESIGN.md §4): `Authorization: tma <initDataRaw>`, signed by the bot
+ * Player authentication (docs/design.md, The HTTP API): `Authorization: tma <initDataRaw>`, signed by the bot
  * token per Telegram's algorithm. auth_date is checked against the injected clock, both ways:
  * older than INIT_DATA_MAX_AGE_S or more than a minute in the future is refused.
  */

@@ -5,7 +5,7 @@ import type { AuthEnv } from './auth.js';
 import type { Metrics } from '../../core/platform/metrics.js';
 
 /**
- * Idempotency keys for unsafe requests (DESIGN.md §4; plan §14): required, scoped per user, kept
+ * Idempotency keys for unsafe requests (docs/design.md, The HTTP API): required, scoped per user, kept
  * 600 s. A repeat of a finished request replays its status and body with `Idempotent-Replayed:
  * true`; the same key on another request is 422; while the first is in flight, 409.
  * Server errors release the key so the client's retry runs again.

@@ -7,7 +7,7 @@ import type { AuthEnv } from './auth.js';
 import type { Metrics } from '../../core/platform/metrics.js';
 
 /**
- * Claim rate limit (DESIGN.md §4; plan §11): 20 requests per 2 s per (address, user) pair — a
+ * Claim rate limit (docs/design.md, The HTTP API): 20 requests per 2 s per (address, user) pair — a
  * burst of 20 that refills at 10/s on average — and a second bucket of the same size per user
  * across all addresses, so one player from N addresses does not get N bursts. Never by address
  * alone (carrier NAT). An IPv6 address counts by its /64 (one subscriber's prefix).
@@ -24,7 +24,7 @@ export interface RateLimitOptions {
   durationS?: number;
   metrics?: Metrics;
   log?: Logger;
-  /** share of rejections logged (plan §11: 10%) */
+  /** share of rejections logged (10%: enough to see an abuser, bounded under a flood) */
   logSample?: number;
   clientIp: (c: Parameters<MiddlewareHandler>[0]) => string;
   random?: () => number;

@@ -1,7 +1,7 @@
 import { ApiError, type Api, type ClaimResult } from './api';
 
 /**
- * Claims with one idempotency key per claim intent (DESIGN.md §4): the same key is sent again
+ * Claims with one idempotency key per claim intent (docs/design.md, The HTTP API): the same key is sent again
  * when the first try's fate is unknown or it was turned away before being applied (network
  * error, timeout, 5xx, REQUEST_IN_PROGRESS, RATE_LIMITED), so a retry can never pay twice. A
  * definitive answer (success or a business error) ends the intent: the next press is a new one.

@@ -289,7 +289,7 @@ export function t(lang: Lang, key: MsgKey, vars: Record<string, string | number>
   return dict[lang][key].replace(/\{(\w+)\}/g, (_, k: string) => String(vars[k] ?? ''));
 }
 
-/** Every error code of the claim API (DESIGN.md §4), plus the client's own NETWORK / TIMEOUT. */
+/** Every error code of the claim API (docs/design.md, The HTTP API), plus the client's own NETWORK / TIMEOUT. */
 const ERRORS: Record<string, { ko: string; en: string }> = {
   ALREADY_CLAIMED: { ko: '이미 받은 보상이에요.', en: 'You have already claimed this reward.' },
   NOT_COMPLETED: { ko: '미션을 먼저 완료해 주세요.', en: 'Complete the mission first.' },

@@ -1,5 +1,5 @@
 /**
- * Server time on the client (DESIGN.md §3: client clocks are never trusted). The phone's clock
+ * Server time on the client (docs/design.md, The rules in words: client clocks are never trusted). The phone's clock
  * only measures elapsed time; the offset comes from GET /api/time, halving the round trip.
  */
 export class ServerClock {

@@ -4,7 +4,7 @@ import type { AuthEnv } from '../auth.js';
 import { readJson } from '../readJson.js';
 
 /**
- * GET/PUT /api/admin/experiments/golden-hour (DESIGN.md §4; docs/operations.md, Experiments).
+ * GET/PUT /api/admin/experiments/golden-hour (docs/design.md, The HTTP API; docs/operations.md, Experiments).
  * Admin auth is applied to /api/admin/* before the admin routes. PUT takes
  * `{ "holdoutPct": 10, "variants": [ { "name": "base", "weight": 1 } ] }` (or
  * `{ "holdoutPct": 0, "variants": [] }` to turn it off) and answers with the new state: the

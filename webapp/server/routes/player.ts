@@ -13,7 +13,7 @@ export interface PlayerRoutesOptions {
   auth: MiddlewareHandler<AuthEnv>;
   /** the client's address, for the claim rate limit */
   clientIp: (c: Context) => string;
-  /** share of claim rejections logged (plan §11: 10%) */
+  /** share of claim rejections logged (10%: enough to explain a rejection, bounded under a flood) */
   rejectionLogSample?: number;
   random?: () => number;
   /** claim bucket size and window (rateLimit.ts defaults: 20 per 2 s) */
@@ -67,7 +67,7 @@ export function playerRoutes(s: Services, options: PlayerRoutesOptions) {
       } catch (err) {
         const verdict = isDomainError(err) ? err.code : 'error';
         s.metrics.missionClaim.inc({ result: verdict });
-        // rejections at a sample (plan §11); the successful ones are all logged above
+        // rejections at a sample; the successful ones are all logged above
         if (o.random() < o.rejectionLogSample) s.log.info({ userId: c.get('user').id, missionId: id, verdict, at: s.clock.now().toISOString(), sampled: true }, 'claim rejected (sampled)');
         throw err;
       }

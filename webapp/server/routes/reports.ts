@@ -8,7 +8,7 @@ import { dateParam, query } from '../query.js';
 const reportQuery = z.object({ date: z.union([z.literal(''), dateParam]).optional(), format: z.enum(['json', 'csv']).optional() });
 
 /**
- * GET /api/admin/reports/daily?date=YYYY-MM-DD[&format=csv] (DESIGN.md §4, §6). Admin auth is
+ * GET /api/admin/reports/daily?date=YYYY-MM-DD[&format=csv] (docs/design.md, The HTTP API and The daily report). Admin auth is
  * applied to /api/admin/* in createApp. Without `date`: the latest golden hour that has started.
  */
 export function reportsRoutes(app: Hono<AuthEnv>, s: Services) {

@@ -5,7 +5,7 @@ import { Deliveries } from '../../../core/delivery/deliveries.js';
 import type { AuthEnv } from '../auth.js';
 
 /**
- * The in-app golden-hour toast (plan §3.1 item 4; DESIGN.md §3 Notifications): shown once per
+ * The in-app golden-hour toast (docs/design.md, The rules in words: Notifications): shown once per
  * user per local day, remembered by the server in notification_deliveries (kind 'toast', core/delivery/deliveries.ts) so a
  * second device or a cleared WebView does not show it again.
  *

@@ -8,7 +8,7 @@ import { BarChart, LineChart } from './Charts';
 import { fieldOf, normalizeTime, toForm, toPatch, validateForm, type AdminMission, type FormErrors, type FormValues } from './form';
 import './admin.css';
 
-/** Admin page (plan §4, §9.2): a separate chunk, loaded only when an admin opens it. Text: ../i18n.ts. */
+/** Admin page (docs/miniapp.md): a separate chunk, loaded only when an admin opens it. Text: ../i18n.ts. */
 
 type FlagState = 'off' | 'dry_run' | 'on';
 

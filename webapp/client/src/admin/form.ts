@@ -1,6 +1,6 @@
 /**
- * The admin mission form (plan §4.1, §9.2): values as the inputs hold them (strings), checked
- * before saving with messages per field, then turned into the camelCase PATCH body (DESIGN.md §4).
+ * The admin mission form: values as the inputs hold them (strings), checked
+ * before saving with messages per field, then turned into the camelCase PATCH body (docs/design.md, The HTTP API).
  */
 import { t, type Lang, type MsgKey } from '../i18n';
 import type { adminView } from '../../../../core/missions/adminMissions';

@@ -86,7 +86,7 @@ function ClaimArea({ m, status, lang, claim, onClaim, now, viaMainButton }: { m:
   );
 }
 
-/** The golden-hour card (plan §3.1, §8.1): neon border, live countdown, progress, rewards, states. */
+/** The golden-hour card (docs/miniapp.md): neon border, live countdown, progress, rewards, states. */
 export function GoldenCard({ m, now, fetchedAt, lang, claim, onClaim, viaMainButton, children }: CardProps) {
   const status = shownStatus(m, now, fetchedAt);
   const target = m.window ? countdownTarget(m.window, now) : null;
