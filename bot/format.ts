@@ -5,7 +5,7 @@ export function clip(text: string, max = MAX_MESSAGE): string {
   return text.length <= max ? text : `${text.slice(0, max - 2)}\n…`;
 }
 
-export const hhmm = (hms: string) => hms.slice(0, 5);
+export { hhmm } from '../core/domain/window.js';
 
 /** Counts in admin texts: 12,345. */
 export const fmtN = (n: number) => n.toLocaleString('en-US');

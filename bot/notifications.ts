@@ -6,7 +6,7 @@ import type { Rewards } from '../core/missions/catalog.js';
 
 /**
  * The texts core sends without a face in between — the announcement, the pre-announcement, the
- * reminder, the daily report and the clock alert — worded in the locales (bot/locales/*). Whoever
+ * reminder, the daily report, the clock alert and the share message the API prepares — worded in the locales (bot/locales/*). Whoever
  * builds the services (scripts/start.ts, the test harness, the benches) hands these to
  * createServices, so core names the facts and holds no text (docs/design.md, Layers).
  */
@@ -39,6 +39,11 @@ export const notificationTexts: NotificationTexts = {
   reminder: (lang, f) => translate(lang, 'notify.reminder', { ...f, rewardText: rewardText(lang, f.rewards) }),
   openApp: (lang) => translate(lang, 'notify.openApp'),
   dailyReport: (lang, r) => formatReportText(r, lang),
+  goldenShare: (lang, f) => ({
+    title: translate(lang, 'share.golden.title'),
+    text: translate(lang, 'share.golden.text', { ...f, rewards: translate(lang, 'missions.rewards', f.rewards) }),
+    open: translate(lang, 'share.golden.open'),
+  }),
   // one message for every admin, Korean then English: admins may have no user row to read a language from
   clockAlert: ({ when, error, offsetsMs }) => {
     const offsets = Object.entries(offsetsMs)

@@ -3,7 +3,7 @@
  * golden-hour card: the URL gets `?startapp=golden`, which the client reads (it also accepts
  * Telegram's own `tgWebAppStartParam` when opened via a direct Mini App link).
  */
-export const GOLDEN_START_PARAM = 'golden';
+export { GOLDEN_START_PARAM } from '../core/delivery/share.js';
 
 export function webAppUrl(base: string, startParam?: string): string {
   if (!startParam) return base;

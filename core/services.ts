@@ -25,6 +25,7 @@ import { PAID_RATE_PER_S } from './delivery/estimate.js';
 import type { AnnouncementTexts } from './delivery/announcement.js';
 import type { ReportTexts } from './reports/report.js';
 import type { ClockAlertTexts } from './worker/scheduler.js';
+import type { ShareTexts } from './delivery/share.js';
 
 /**
  * The composition root of the domain: everything the API, the bot and the worker share.
@@ -48,8 +49,8 @@ export interface ServicesOptions {
   texts: NotificationTexts;
 }
 
-/** Every text core sends without a face in between, worded in the locales. */
-export type NotificationTexts = AnnouncementTexts & ReportTexts & ClockAlertTexts;
+/** Every text core sends without a face in between (and the share message the API prepares), worded in the locales. */
+export type NotificationTexts = AnnouncementTexts & ReportTexts & ClockAlertTexts & ShareTexts;
 
 /**
  * What the faces get: the domain's services plus delivery — the one outbound Bot API budget, the

@@ -4,7 +4,7 @@ import { zoneLabel } from '../domain/time.js';
 import { langOf, type Lang } from '../domain/language.js';
 import type { Config } from '../platform/config.js';
 import type { Recipient, Segment } from './audience.js';
-import { parseTimeOfDay, type TimeWindow } from '../domain/window.js';
+import { hhmm, parseTimeOfDay, type TimeWindow } from '../domain/window.js';
 
 /**
  * The golden-hour announcement (docs/broadcast.md): which mission it is about, who hears it, and
@@ -31,7 +31,6 @@ export function announcementSegment(s: { config: Pick<Config, 'activeDays'> }, a
 export const ANNOUNCE_KIND = 'announce';
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-const hhmm = (t: string) => t.slice(0, 5);
 
 /** The Mini App URL that opens on the golden-hour card. */
 export function goldenCardUrl(webappUrl: string, m: Pick<Mission, 'id'>): string {

@@ -21,6 +21,9 @@ export function parseTimeOfDay(value: string): number {
 }
 
 /** Canonical HH:MM:SS. */
+/** A stored time of day as texts show it: "21:30:00" → "21:30". */
+export const hhmm = (hms: string) => hms.slice(0, 5);
+
 export const normalizeTime = (value: string) => formatSecondOfDay(parseTimeOfDay(value));
 
 /**

@@ -1,7 +1,7 @@
 import type { Hono } from 'hono';
 import { Api } from 'grammy';
-import { langOf } from '../../../bot/i18n.js';
-import { prepareGoldenShare } from '../../../bot/share.js';
+import { langOf } from '../../../core/domain/language.js';
+import { prepareGoldenShare } from '../../../core/delivery/share.js';
 import type { Services } from '../../../core/services.js';
 import { DomainError } from '../../../core/domain/errors.js';
 import type { AuthEnv } from '../auth.js';
@@ -28,9 +28,9 @@ export function shareRoutes(app: Hono<AuthEnv>, s: Services, o: { api?: Api } = 
     const { missions } = await s.listMissions(u.id);
     const golden = missions.find((m) => m.isGoldenHour && m.status === 'claimed');
     if (!golden) throw new DomainError('NOT_COMPLETED', 'share follows a golden-hour claim');
-    const lang = langOf({ language_code: u.languageCode ?? undefined });
+    const lang = langOf(u.languageCode);
     try {
-      return c.json(await prepareGoldenShare(api, await botUsername(), u.id, lang, golden, s.config.tz));
+      return c.json(await prepareGoldenShare(api, await botUsername(), u.id, lang, golden, { tz: s.config.tz, texts: s.texts }));
     } catch (err) {
       s.log.warn({ err, userId: u.id }, 'share: the Bot API did not prepare the message');
       throw new DomainError('SERVICE_UNAVAILABLE', 'the Bot API did not prepare the message');
