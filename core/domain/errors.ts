@@ -27,6 +27,12 @@ export const ERROR_STATUS = {
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
+/**
+ * The `reason` of an UNAUTHORIZED problem whose init data is older than INIT_DATA_MAX_AGE_S: the
+ * Mini App re-reads its init data and retries once (webapp/server/auth.ts, webapp/client/src/api.ts).
+ */
+export const INIT_DATA_EXPIRED = 'INIT_DATA_EXPIRED';
+
 export class DomainError extends Error {
   constructor(
     public readonly code: ErrorCode,

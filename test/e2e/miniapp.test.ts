@@ -37,10 +37,12 @@ const WAIT = { timeout: 30_000 };
 
 const theme = { bg_color: '#17212b', secondary_bg_color: '#232e3c', text_color: '#f5f5f5', hint_color: '#708499', link_color: '#6ab3f3', button_color: '#5288c1', button_text_color: '#ffffff', section_bg_color: '#17212b' };
 
+function launchHash(user: { id: number; firstName: string; languageCode: string }, client: { version: string; platform: string } = { version: '8.0', platform: 'tdesktop' }, authDate = new Date()) {
+  const initData = signInitData(BOT_TOKEN, user, authDate);
+  return new URLSearchParams({ tgWebAppData: initData, tgWebAppVersion: client.version, tgWebAppPlatform: client.platform, tgWebAppThemeParams: JSON.stringify(theme) }).toString();
+}
 function launchUrl(base: string, user: { id: number; firstName: string; languageCode: string }, client: { version: string; platform: string } = { version: '8.0', platform: 'tdesktop' }) {
-  const initData = signInitData(BOT_TOKEN, user, new Date());
-  const hash = new URLSearchParams({ tgWebAppData: initData, tgWebAppVersion: client.version, tgWebAppPlatform: client.platform, tgWebAppThemeParams: JSON.stringify(theme) });
-  return `${base}/#${hash.toString()}`;
+  return `${base}/#${launchHash(user, client)}`;
 }
 
 /** An iPhone-sized full-screen Mini App: 47 px status bar, 46 px of Telegram buttons, 34 px home indicator. */
@@ -330,5 +332,50 @@ describe('Mini App in Chromium: locked at 21:29, live at 21:30, three plays, cla
     await shot(page, '10-old-client-claimed');
     expect(errors).toEqual([]);
     await ctx.close();
+  }, 120_000);
+
+  it('expired init data (a day-old Telegram Desktop cache): the app re-reads the launch params and retries once; with nothing newer it asks to reopen', async () => {
+    const user = { id: 1003, firstName: '서연', languageCode: 'ko' };
+    const dayOld = new Date(Date.now() - 25 * 3600_000);
+    const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'ko-KR' });
+    const page = await ctx.newPage();
+    const answers: Array<{ path: string; status: number; fresh: boolean }> = [];
+    const freshHash = launchHash(user);
+    const freshInit = new URLSearchParams(freshHash).get('tgWebAppData')!;
+    page.on('response', (r) => {
+      const u = new URL(r.url());
+      if (u.pathname === '/api/me') answers.push({ path: u.pathname, status: r.status(), fresh: r.request().headers().authorization === `tma ${freshInit}` });
+    });
+    // hold the first API calls until Telegram has handed the page newer launch params (its URL hash)
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let held = 0;
+    await page.route('**/api/**', async (route) => {
+      if (!new URL(route.request().url()).pathname.startsWith('/api/dev/')) {
+        held++;
+        await gate;
+      }
+      await route.continue();
+    });
+    await page.goto(`${base}/#${launchHash(user, undefined, dayOld)}`);
+    await expect.poll(() => held, WAIT).toBeGreaterThan(0);
+    await page.evaluate((h) => history.replaceState(null, '', `#${h}`), freshHash);
+    release();
+    await page.getByTestId('wallet-diamonds').waitFor(WAIT);
+    await expect.poll(() => answers.filter((a) => a.status === 200).length, WAIT).toBeGreaterThan(0);
+    expect(answers[0]).toEqual({ path: '/api/me', status: 401, fresh: false });
+    expect(answers.find((a) => a.status === 200)).toMatchObject({ fresh: true });
+    expect(await page.getByRole('alert').allTextContents()).toEqual([]);
+    await ctx.close();
+
+    // the same day-old launch with nothing newer: one request each, then the "reopen from Telegram" message
+    const stale = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'ko-KR' });
+    const p2 = await stale.newPage();
+    let meCalls = 0;
+    p2.on('request', (r) => void (new URL(r.url()).pathname === '/api/me' && meCalls++));
+    await p2.goto(`${base}/#${launchHash(user, undefined, dayOld)}`);
+    await p2.getByText('텔레그램에서 앱을 다시 열어 주세요').first().waitFor(WAIT);
+    expect(meCalls).toBe(1);
+    await stale.close();
   }, 120_000);
 });

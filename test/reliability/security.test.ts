@@ -271,3 +271,30 @@ describe('manual payouts: the CSV parsed by csv-parse, and only for a recent, pa
     });
   });
 });
+
+describe('expired init data is told apart: 401 UNAUTHORIZED with reason INIT_DATA_EXPIRED', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness();
+  });
+  afterAll(async () => h?.close());
+  const me = (authorization: string) => h.app.request('/api/me', { headers: { authorization } });
+
+  it('init data older than INIT_DATA_MAX_AGE_S (24 h) → 401 UNAUTHORIZED, reason INIT_DATA_EXPIRED (the Mini App re-reads it and retries)', async () => {
+    const res = await me(h.auth(PLAYER, { authDate: new Date(h.clock.nowMs() - 86_401_000) }));
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ code: 'UNAUTHORIZED', reason: 'INIT_DATA_EXPIRED' });
+  });
+
+  it('other refusals carry no reason (nothing for the client to retry); a day-old one still passes', async () => {
+    const tampered = h.auth(PLAYER).replace(`%22id%22%3A${PLAYER}`, `%22id%22%3A${PLAYER + 1}`);
+    for (const header of ['tma garbage', tampered, h.auth(PLAYER, { authDate: new Date(h.clock.nowMs() + 3_600_000) })]) {
+      const res = await me(header);
+      expect(res.status).toBe(401);
+      const body = (await res.json()) as Record<string, unknown>;
+      expect(body.code).toBe('UNAUTHORIZED');
+      expect(body).not.toHaveProperty('reason');
+    }
+    expect((await me(h.auth(PLAYER, { authDate: new Date(h.clock.nowMs() - 86_000_000) }))).status).toBe(200);
+  });
+});

@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import { parse, sign, validate } from '@tma.js/init-data-node';
-import { DomainError } from '../../core/domain/errors.js';
+import { DomainError, INIT_DATA_EXPIRED } from '../../core/domain/errors.js';
 import type { Clock } from '../../core/platform/clock.js';
 
 /**
@@ -60,7 +60,8 @@ function verifySignature(raw: string, token: string | undefined): Verified {
 /** What depends on the clock (age, both ways) and the verdict on the user, in the original order. */
 function checkVerified(v: Verified, o: Pick<AuthOptions, 'clock' | 'maxAgeS'>): TelegramUser {
   const ageS = (o.clock.nowMs() - v.authDateMs) / 1000;
-  if (ageS > o.maxAgeS) throw new DomainError('UNAUTHORIZED', 'init data expired; reopen the app');
+  // `reason` tells the Mini App to re-read its init data and retry once (webapp/client/src/api.ts)
+  if (ageS > o.maxAgeS) throw new DomainError('UNAUTHORIZED', 'init data expired; reopen the app', { reason: INIT_DATA_EXPIRED });
   if (ageS < -FUTURE_SKEW_S) throw new DomainError('UNAUTHORIZED', 'init data is dated in the future');
   if (!v.user) throw new DomainError('UNAUTHORIZED', 'init data has no user');
   return { ...v.user };

@@ -48,7 +48,7 @@ export function problem(c: Context, code: ErrorCode, detail?: string, extra: Rec
 export function fromDomainError(c: Context, e: DomainError) {
   const extra: Record<string, unknown> = {};
   const d = e.details ?? {};
-  for (const k of ['field', 'errors', 'index', 'window', 'retryAfterS'] as const) if (d[k] !== undefined) extra[k] = d[k];
+  for (const k of ['field', 'errors', 'index', 'window', 'retryAfterS', 'reason'] as const) if (d[k] !== undefined) extra[k] = d[k];
   const headers: Record<string, string> = {};
   if (typeof d.retryAfterS === 'number') headers['Retry-After'] = String(Math.max(1, Math.ceil(d.retryAfterS)));
   return problem(c, e.code, e.message, extra, headers);

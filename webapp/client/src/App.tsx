@@ -2,7 +2,7 @@ import type { ComponentType } from 'preact';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiError, createApi, type Api, type Me, type Mission, type MissionList, type TimeInfo } from './api';
 import { ClaimIntents, claimMission } from './claim';
-import { langOf, t, type Lang } from './i18n';
+import { errorMessage, langOf, t, type Lang } from './i18n';
 import { goldenOpen, phaseKey, isOpenAt, shownStatus } from './missionState';
 import { ServerClock } from './serverClock';
 import { haptic, mainButtonAvailable, offerHomeScreenOnce, readLaunch, setMainButton, shareSupport, showBackButton, startTelegram, type LaunchInfo } from './miniApp';
@@ -17,6 +17,8 @@ export interface Session {
   /** signed by the dev signer outside Telegram: shows the preview ribbon */
   preview: boolean;
   lang: Lang;
+  /** fresh init data when the server says ours expired: Telegram's, re-read, or a new dev login */
+  renew?: () => Promise<string | null>;
 }
 
 export interface AdminProps {
@@ -28,22 +30,34 @@ export interface AdminProps {
 }
 
 /** Finds who we are: Telegram launch params, else the dev signer when the server runs DEV_MODE. */
-export async function startSession(win: Window = window, fetchImpl?: typeof fetch, launch: LaunchInfo | null = readLaunch()): Promise<Session | null> {
+export async function startSession(
+  win: Window = window,
+  fetchImpl?: typeof fetch,
+  launch: LaunchInfo | null = readLaunch(),
+  relaunch: () => LaunchInfo | null = readLaunch,
+): Promise<Session | null> {
   startTelegram(launch);
   const q = new URLSearchParams(win.location.search);
   const bare = createApi({ auth: () => null, fetch: fetchImpl });
   let devMode = false;
   let dev: { initData: string; user: { languageCode?: string } } | null = null;
+  const userId = q.get('devUser');
+  const devLogin = () =>
+    bare.send<{ initData: string; user: { languageCode?: string } }>('POST', '/api/dev/login', {
+      ...(userId ? { userId: Number(userId) } : {}),
+      ...(q.get('lang') ? { languageCode: q.get('lang') } : {}),
+    });
   try {
-    const userId = q.get('devUser');
-    dev = await bare.send('POST', '/api/dev/login', { ...(userId ? { userId: Number(userId) } : {}), ...(q.get('lang') ? { languageCode: q.get('lang') } : {}) });
+    dev = await devLogin();
     devMode = true;
   } catch (err) {
     // 403: dev routes exist but a real BOT_TOKEN is set (Telegram signs sessions); 404: no DEV_MODE
     if (err instanceof ApiError && err.status === 403) devMode = true;
   }
-  if (launch) return { initData: launch.initDataRaw, devMode, preview: false, lang: langOf(launch.languageCode) };
-  if (dev) return { initData: dev.initData, devMode, preview: true, lang: langOf(dev.user.languageCode) };
+  // Telegram gives fresh init data only with the launch params; re-reading them picks up a newer
+  // copy (the app reopened, a reload) — otherwise the player is asked to reopen the app
+  if (launch) return { initData: launch.initDataRaw, devMode, preview: false, lang: langOf(launch.languageCode), renew: async () => relaunch()?.initDataRaw ?? null };
+  if (dev) return { initData: dev.initData, devMode, preview: true, lang: langOf(dev.user.languageCode), renew: async () => (await devLogin().catch(() => null))?.initData ?? null };
   return null;
 }
 
@@ -81,7 +95,7 @@ const defaultLoadAdmin = () => import('./admin/AdminPage').then((m) => m.AdminPa
 
 export function App({ session, fetchImpl, timeSyncMs, missionPollMs, loadAdmin = defaultLoadAdmin }: AppProps) {
   const { lang, devMode } = session;
-  const api = useMemo(() => createApi({ auth: () => session.initData, fetch: fetchImpl }), [session.initData, fetchImpl]);
+  const api = useMemo(() => createApi({ auth: () => session.initData, refreshAuth: session.renew, fetch: fetchImpl }), [session.initData, session.renew, fetchImpl]);
   const clock = useMemo(() => new ServerClock(), []);
   const intents = useMemo(() => new ClaimIntents(), []);
   const [me, setMe] = useState<Me | null>(null);
@@ -316,7 +330,7 @@ export function App({ session, fetchImpl, timeSyncMs, missionPollMs, loadAdmin =
             {!list && !loadError && <p class="hint center">{t(lang, 'loading')}</p>}
             {loadError && !list && (
               <p class="claim-err center" role="alert">
-                {t(lang, 'loadFailed')}: {loadError}
+                {t(lang, 'loadFailed')}: {errorMessage(lang, loadError)}
               </p>
             )}
             {golden.map((m) => (

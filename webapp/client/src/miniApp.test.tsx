@@ -104,10 +104,23 @@ describe('session: Telegram, dev preview, or "open from Telegram"', () => {
     expect(await startSession(bare, answer(403), null)).toBeNull();
   });
   it('outside Telegram in DEV_MODE: the dev signer logs in and the preview ribbon is on', async () => {
-    expect(await startSession(bare, answer(200), null)).toEqual({ initData: 'signed-by-dev', devMode: true, preview: true, lang: 'ko' });
+    expect(await startSession(bare, answer(200), null)).toEqual({ initData: 'signed-by-dev', devMode: true, preview: true, lang: 'ko', renew: expect.any(Function) });
   });
   it('inside Telegram: Telegram init data is used, language from the user, dev tools only with DEV_MODE', async () => {
-    expect(await startSession(bare, answer(404), launch)).toEqual({ initData, devMode: false, preview: false, lang: 'en' });
+    expect(await startSession(bare, answer(404), launch)).toEqual({ initData, devMode: false, preview: false, lang: 'en', renew: expect.any(Function) });
     expect(await startSession(bare, answer(403), launch)).toMatchObject({ initData, devMode: true, preview: false });
+  });
+  it('renewing expired init data: inside Telegram the launch params are read again, in the dev preview the dev signer logs in again', async () => {
+    const relaunch = vi.fn(() => ({ ...launch, initDataRaw: 'fresh-from-telegram' }));
+    const tg = await startSession(bare, answer(404), launch, relaunch);
+    expect(await tg!.renew!()).toBe('fresh-from-telegram');
+    expect(relaunch).toHaveBeenCalledTimes(1);
+    const gone = await startSession(bare, answer(404), launch, () => null);
+    expect(await gone!.renew!()).toBeNull();
+    let logins = 0;
+    const devFetch = (async () => json({ initData: `signed-by-dev-${++logins}`, user: { id: 1001, languageCode: 'ko' }, isAdmin: true })) as unknown as typeof fetch;
+    const dev = await startSession(bare, devFetch, null);
+    expect(dev!.initData).toBe('signed-by-dev-1');
+    expect(await dev!.renew!()).toBe('signed-by-dev-2');
   });
 });
