@@ -13,7 +13,7 @@ import { periodKey } from '../domain/window.js';
 import type { ExperimentTimeline } from './experiments.js';
 
 /**
- * Manual payout (docs/design.md; plan §11 — the remedy when the window or the clock failed): a CSV
+ * Manual payout (docs/design.md, Manual payout — the remedy when the window or the clock failed): a CSV
  * of user ids for one mission and period, previewed, then paid through the same ledger as claims.
  * The ledger is unique per (user, mission, period, kind), so the same file twice pays nobody twice.
  */

@@ -103,7 +103,7 @@ export function createApi(o: ApiOptions): Api {
   };
 }
 
-// ---- API shapes (DESIGN.md §4): the server's own view types, imported as types only (erased from the bundle)
+// ---- API shapes (docs/design.md, The HTTP API): the server's own view types, imported as types only (erased from the bundle)
 export type { MissionStatus } from '../../../core/missions/playerView';
 export type Mission = MissionView;
 export type MissionWindow = NonNullable<MissionView['window']>;

@@ -16,7 +16,7 @@ const payoutQuery = z.object({
 });
 
 /**
- * POST /api/admin/payouts (DESIGN.md §4): the body is the CSV (one column of user ids, optional
+ * POST /api/admin/payouts (docs/design.md, The HTTP API; docs/bot.md, Payout CSV): the body is the CSV (one column of user ids, optional
  * header). Query: `mission` (id or logic key; default the golden-hour mission), `date`
  * (YYYY-MM-DD local, not in the future, at most PAYOUT_MAX_AGE_DAYS back; default the current
  * period). Without `confirm`, a preview that returns the body's `fileSha256`; `confirm=<that
