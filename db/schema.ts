@@ -11,7 +11,9 @@ import {
   numeric,
   pgTable,
   primaryKey,
+  real,
   serial,
+  smallint,
   text,
   time,
   timestamp,
@@ -83,48 +85,6 @@ export const missions = pgTable(
   ],
 );
 
-/** Every received game event, once per (user, type, action id); replays only bump `replays`. */
-export const actions = pgTable(
-  'actions',
-  {
-    id: bigserial('id', { mode: 'number' }).primaryKey(),
-    userId: userId().notNull(),
-    type: text('type').notNull(),
-    actionId: text('action_id').notNull(),
-    amount: bigint('amount', { mode: 'number' }),
-    receivedAt: ts('received_at').notNull(),
-    processedAt: ts('processed_at').notNull().defaultNow(),
-    replays: integer('replays').notNull().default(0),
-  },
-  (t) => [
-    uniqueIndex('actions_user_type_action_uq').on(t.userId, t.type, t.actionId),
-    index('actions_user_received_idx').on(t.userId, t.receivedAt),
-    index('actions_type_received_idx').on(t.type, t.receivedAt),
-  ],
-);
-
-/**
- * One row per (user, mission, action): the dedupe key of docs/design.md and the evidence behind
- * "why was my play not counted?" — verdict is counted, outside_window, flag_off or clock_unhealthy.
- */
-export const missionActions = pgTable(
-  'mission_actions',
-  {
-    userId: userId().notNull(),
-    missionId: integer('mission_id').notNull().references(() => missions.id),
-    actionId: text('action_id').notNull(),
-    periodKey: text('period_key').notNull(),
-    verdict: text('verdict').notNull(),
-    receivedAt: ts('received_at').notNull(),
-    /** the golden-hour experiment arm the player was in for this period (holdout or a variant), null without one */
-    arm: text('arm'),
-  },
-  (t) => [
-    primaryKey({ columns: [t.userId, t.missionId, t.actionId] }),
-    index('mission_actions_mission_received_idx').on(t.missionId, t.receivedAt),
-  ],
-);
-
 export const userMissionProgress = pgTable(
   'user_mission_progress',
   {
@@ -176,21 +136,52 @@ export const balances = pgTable('balances', {
   updatedAt: ts('updated_at').notNull().defaultNow(),
 });
 
-export const vaultEarnEvents = pgTable(
-  'vault_earn_events',
+/** What a mission decided about a play: the verdict enum of progress, /why and the evidence view. */
+export const VERDICTS = ['counted', 'outside_window', 'flag_off', 'clock_unhealthy', 'holdout'] as const;
+export type Verdict = (typeof VERDICTS)[number];
+
+/**
+ * The evidence of every received game event: one row per (user, type, action id, UTC receive
+ * day), carrying the verdict of each mission it touched and its vault points (docs/design.md,
+ * Evidence). Partitioned by `day` (migrations/0004), one partition per UTC day, dropped whole
+ * after EVIDENCE_RETENTION_DAYS (core/missions/evidence.ts). `verdicts` is `,<mission><code>`
+ * per mission (`@<period>` appended when the period key is not `day`), codes in
+ * core/missions/evidence.ts; the views `actions`, `mission_actions` and `vault_earn_events`
+ * read it back in the old shapes.
+ */
+export const playEvidence = pgTable(
+  'play_evidence',
   {
-    id: bigserial('id', { mode: 'number' }).primaryKey(),
     userId: userId().notNull(),
-    actionId: text('action_id').notNull(),
-    basePoints: integer('base_points').notNull(),
-    multiplier: numeric('multiplier', { precision: 6, scale: 2, mode: 'number' }).notNull(),
-    points: integer('points').notNull(),
-    goldenHour: boolean('golden_hour').notNull(),
-    missionId: integer('mission_id'),
     receivedAt: ts('received_at').notNull(),
+    day: date('day', { mode: 'string' }).notNull(),
+    type: text('type').notNull(),
+    actionId: text('action_id').notNull(),
+    amount: bigint('amount', { mode: 'number' }),
+    replays: smallint('replays').notNull().default(0),
+    verdicts: text('verdicts'),
+    vaultBase: integer('vault_base'),
+    vaultX: real('vault_x'),
+    vaultPoints: integer('vault_points'),
+    vaultMission: integer('vault_mission'),
+    /** the golden-hour experiment arm of the player for the period (holdout or a variant), null without one */
+    arm: text('arm'),
   },
-  (t) => [uniqueIndex('vault_earn_once_uq').on(t.userId, t.actionId), index('vault_earn_received_idx').on(t.receivedAt)],
+  (t) => [
+    // also /why's index (user first); the report reads whole day partitions, so no time index
+    uniqueIndex('play_evidence_once_uq').on(t.userId, t.type, t.actionId, t.day),
+  ],
 );
+
+/**
+ * The daily report of a local date, stored once its figures can no longer change (core/reports/
+ * report.ts), so it outlives the evidence it was computed from.
+ */
+export const dailyReports = pgTable('daily_reports', {
+  date: text('date').primaryKey(),
+  report: jsonb('report').notNull(),
+  computedAt: ts('computed_at').notNull(),
+});
 
 export const featureFlags = pgTable('feature_flags', {
   key: text('key').primaryKey(),

@@ -38,7 +38,7 @@ function startClockGuard(s: Services, hooks: RoleHooks) {
   return guard;
 }
 
-/** Worker: the clock guard (NTP_SERVERS) and the golden-hour scheduler (core/worker/scheduler.ts). */
+/** Worker: the clock guard (NTP_SERVERS), the golden-hour scheduler (core/worker/scheduler.ts) and evidence keeping (core/worker/retention.ts). */
 async function startWorkerJobs(s: Services, hooks: RoleHooks): Promise<void> {
   const { Scheduler } = await import('../core/worker/scheduler.js');
   const { postDailyReport } = await import('../core/reports/report.js');
@@ -49,4 +49,9 @@ async function startWorkerJobs(s: Services, hooks: RoleHooks): Promise<void> {
   const scheduler = new Scheduler(s, { guard, broadcaster: s.broadcaster, api: sender, onDailyReport: sender ? (date) => postDailyReport(s, sender, date) : undefined });
   scheduler.start();
   hooks.stoppers.push(() => scheduler.stop());
+  // evidence partitions ahead, stored final reports, retention (core/worker/retention.ts)
+  const { EvidenceKeeper } = await import('../core/worker/retention.js');
+  const keeper = new EvidenceKeeper(s);
+  keeper.start();
+  hooks.stoppers.push(() => keeper.stop());
 }

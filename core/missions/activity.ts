@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Database } from '../../db/connection.js';
 import type { Clock } from '../platform/clock.js';
+import { partitionsOf } from './evidence.js';
 
 export interface SeenUser {
   id: number;
@@ -51,6 +52,7 @@ export class ActivityRecorder {
       return { u: u.id, f: u.firstName ?? null, n: u.username ?? null, l: u.languageCode ?? null, r: new Date(u.at).toISOString(), m: new Date(minute * 60_000).toISOString() };
     });
     const json = JSON.stringify(rows);
+    await partitionsOf(this.database, this.log).ensure(new Set(rows.map((r) => r.m.slice(0, 10))));
     await this.database.query(
       sql`with up as (
             insert into users as u (id, first_name, username, language_code, last_active_at)

@@ -18,13 +18,14 @@ export interface GoldenCounts {
 }
 
 /**
- * Today's counts for /golden (docs/bot.md): from the evidence (mission_actions) and progress rows of
- * the current period of the mission, so they agree with what players see.
+ * Today's counts for /golden (docs/bot.md): from the progress rows of the current period of the
+ * mission, so they agree with what players see. A participant is a row with progress > 0: only a
+ * counted play moves progress (a payout sets `claimed` with progress 0).
  */
 export async function goldenCounts(database: Database, m: Mission, nowMs: number, tz: string): Promise<GoldenCounts> {
   const p = periodKey(m, nowMs, tz);
   const [a] = await database.query<{ n: string | number }>(
-    sql`select count(distinct user_id) as n from mission_actions where mission_id = ${m.id} and period_key = ${p} and verdict = 'counted'`,
+    sql`select count(*) as n from user_mission_progress where mission_id = ${m.id} and period_key = ${p} and progress > 0`,
   );
   const rows = await database.query<{ status: string; claim_mode: string | null; n: string | number }>(
     sql`select status, claim_mode, count(*) as n from user_mission_progress

@@ -12,7 +12,10 @@ import type { ExperimentTimeline } from './experiments.js';
 export { ACTION_TYPES, type ActionType, type GameEvent } from '../domain/events.js';
 import type { GameEvent } from '../domain/events.js';
 
-export type Verdict = 'counted' | 'outside_window' | 'flag_off' | 'clock_unhealthy' | 'holdout';
+import type { Verdict } from '../../db/schema.js';
+import { partitionsOf, verdictEntry } from './evidence.js';
+
+export type { Verdict };
 
 export interface DecideContext {
   missions: Mission[];
@@ -65,69 +68,65 @@ const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  * locks in the same order and wait for each other instead of deadlocking (docs/performance.md).
  */
 const APPLY_SQL = `with
-  ins_actions as (
-    insert into actions as a (user_id, type, action_id, amount, received_at)
-    select * from unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::timestamptz[])
-    on conflict (user_id, type, action_id) do update set replays = a.replays + 1
-    returning (xmax = 0) as fresh
+  ins_ev as (
+    insert into play_evidence as e (user_id, received_at, day, type, action_id, amount, verdicts, vault_base, vault_x, vault_points, vault_mission, arm)
+    select * from unnest($1::bigint[], $2::timestamptz[], $3::date[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::int[], $9::real[], $10::int[], $11::int[], $12::text[])
+      as x(u, r, d, t, a, n, v, vb, vx, vp, vm, arm)
+    -- a replay received the next UTC day lands in another partition: probe the day before too
+    where not exists (select 1 from play_evidence p where p.user_id = x.u and p.type = x.t and p.action_id = x.a and p.day = x.d - 1)
+    on conflict (user_id, type, action_id, day) do update set replays = least(e.replays + 1, 32767)
+    -- a new row has replays 0; a replayed one was just raised to 1 or more (xmax is not available on partitions)
+    returning user_id, type, action_id, vault_points, (replays = 0) as fresh
   ),
+  fresh as (select user_id, type, action_id, vault_points from ins_ev where fresh),
   ins_users as (
     insert into users as u (id, last_active_at)
-    select * from unnest($6::bigint[], $7::timestamptz[])
+    select * from unnest($13::bigint[], $14::timestamptz[])
     on conflict (id) do update set last_active_at = excluded.last_active_at
     where u.last_active_at is null or u.last_active_at < excluded.last_active_at - interval '1 minute'
     returning 1
   ),
   ins_minutes as (
     insert into activity_minutes (minute, user_id)
-    select x.m, x.u from unnest($6::bigint[], $8::timestamptz[]) as x(u, m)
+    select x.m, x.u from unnest($13::bigint[], $15::timestamptz[]) as x(u, m)
     on conflict do nothing
     returning 1
   ),
-  ins_ma as (
-    insert into mission_actions (user_id, mission_id, action_id, period_key, verdict, received_at, arm)
-    select * from unnest($9::bigint[], $10::int[], $11::text[], $12::text[], $13::text[], $14::timestamptz[], $26::text[])
-    on conflict do nothing
-    returning user_id, mission_id, period_key, verdict, received_at
+  pairs as (
+    select m.u as user_id, m.m as mission_id, m.p as period_key, m.v as verdict, m.r as received_at
+    from unnest($16::bigint[], $17::text[], $18::text[], $19::int[], $20::text[], $21::text[], $22::timestamptz[]) as m(u, t, a, m, p, v, r)
+    join fresh f on f.user_id = m.u and f.type = m.t and f.action_id = m.a
   ),
   counted as (
     select c.user_id, c.mission_id, c.period_key, least(c.n, t.target) as n, c.n >= t.target as done, c.last
     from (select user_id, mission_id, period_key, count(*)::int as n, max(received_at) as last
-          from ins_ma where verdict = 'counted' group by 1, 2, 3) c
-    join unnest($15::int[], $16::int[]) as t(mission_id, target) on t.mission_id = c.mission_id
+          from pairs where verdict = 'counted' group by 1, 2, 3) c
+    join unnest($23::int[], $24::int[]) as t(mission_id, target) on t.mission_id = c.mission_id
     order by 1, 2, 3
   ),
   prog as (
     insert into user_mission_progress as p (user_id, mission_id, period_key, progress, status, completed_at, updated_at)
-    select user_id, mission_id, period_key, n, case when done then 'completed' else 'active' end, case when done then last end, $17::timestamptz
+    select user_id, mission_id, period_key, n, case when done then 'completed' else 'active' end, case when done then last end, $25::timestamptz
     from counted
     on conflict (user_id, mission_id, period_key) do update set
       progress = least(p.progress + excluded.progress, (select target_value from missions where id = excluded.mission_id)),
       status = case when p.status = 'active' and p.progress + excluded.progress >= (select target_value from missions where id = excluded.mission_id)
                     then 'completed' else p.status end,
       completed_at = case when p.status = 'active' and p.progress + excluded.progress >= (select target_value from missions where id = excluded.mission_id)
-                    then coalesce(excluded.completed_at, $17::timestamptz) else p.completed_at end,
+                    then coalesce(excluded.completed_at, $25::timestamptz) else p.completed_at end,
       updated_at = excluded.updated_at
     returning user_id, mission_id, period_key, status
   ),
-  ins_vault as (
-    insert into vault_earn_events (user_id, action_id, base_points, multiplier, points, golden_hour, mission_id, received_at)
-    -- golden_hour is "a golden mission set the multiplier" (postgres-js cannot send boolean[])
-    select v.u, v.a, v.b, v.x, v.pts, v.m is not null, v.m, v.r
-    from unnest($18::bigint[], $19::text[], $20::int[], $21::numeric[], $22::int[], $23::int[], $24::timestamptz[]) as v(u, a, b, x, pts, m, r)
-    on conflict (user_id, action_id) do nothing
-    returning user_id, points
-  ),
   bal as (
     insert into balances as b (user_id, vault_points, updated_at)
-    select user_id, sum(points), $17::timestamptz from ins_vault group by user_id order by user_id
+    select user_id, sum(vault_points), $25::timestamptz from fresh where vault_points is not null group by user_id order by user_id
     on conflict (user_id) do update set vault_points = b.vault_points + excluded.vault_points, updated_at = excluded.updated_at
     returning 1
   )
   select 'p' as k, user_id, mission_id, period_key, null::text as verdict, null::timestamptz as received_at, 0 as n from prog where status = 'completed'
-  union all select 'v', 0, null, null, verdict, null, count(*)::int from ins_ma group by verdict
-  union all (select 'r', user_id, mission_id, period_key, verdict, received_at, 0 from ins_ma where verdict <> 'counted' limit $25)
-  union all select 'dup', 0, null, null, null, null, count(*)::int from ins_actions where not fresh
+  union all select 'v', 0, null, null, verdict, null, count(*)::int from pairs group by verdict
+  union all (select 'r', user_id, mission_id, period_key, verdict, received_at, 0 from pairs where verdict <> 'counted' limit $26)
+  union all select 'f', 0, null, null, null, null, (select count(*) from fresh)::int
   union all select 'x', 0, null, null, null, null, (select count(*) from ins_users)::int + (select count(*) from ins_minutes)::int + (select count(*) from bal)::int`;
 
 /** Rejections returned by the statement for the sampled decision log (at most 50 are logged). */
@@ -166,43 +165,57 @@ export async function applyEvents(
   const local = localClock(ctx.tz);
   const iso = isoMemo();
 
-  const A = { u: [] as number[], t: [] as string[], a: [] as string[], n: [] as (number | null)[], r: [] as string[] };
-  const M = { u: [] as number[], m: [] as number[], a: [] as string[], p: [] as string[], v: [] as Verdict[], r: [] as string[], arm: [] as (string | null)[] };
-  const V = { u: [] as number[], a: [] as string[], b: [] as number[], x: [] as number[], pts: [] as number[], m: [] as (number | null)[], r: [] as string[] };
+  const E = {
+    u: [] as number[], r: [] as string[], d: [] as string[], t: [] as string[], a: [] as string[], n: [] as (number | null)[],
+    v: [] as (string | null)[], vb: [] as (number | null)[], vx: [] as (number | null)[], vp: [] as (number | null)[], vm: [] as (number | null)[], arm: [] as (string | null)[],
+  };
+  const M = { u: [] as number[], t: [] as string[], a: [] as string[], m: [] as number[], p: [] as string[], v: [] as Verdict[], r: [] as string[] };
+  const days = new Set<string>();
   const userLast = new Map<number, number>();
   let autoPossible = false;
   for (const e of events) {
     const r = iso(e.receivedAt);
+    const day = r.slice(0, 10); // evidenceDay: the UTC day of the ISO stamp
+    days.add(day);
     const at = local(e.receivedAt);
-    A.u.push(e.userId);
-    A.t.push(e.type);
-    A.a.push(e.actionId);
-    A.n.push(e.amount ?? null);
-    A.r.push(r);
     const prev = userLast.get(e.userId);
     if (prev === undefined || e.receivedAt > prev) userLast.set(e.userId, e.receivedAt);
+    let verdicts = '';
+    let arm: string | null = null;
     for (const m of byType.get(e.type) ?? []) {
       const p = periodKeyAt(m, at);
       const v = decide(m, e, ctx, p, at);
+      verdicts += verdictEntry(m.id, v, p, day);
+      arm ??= ctx.experiment?.armOf(m, e.userId, p) ?? null;
       M.u.push(e.userId);
-      M.m.push(m.id);
+      M.t.push(e.type);
       M.a.push(e.actionId);
+      M.m.push(m.id);
       M.p.push(p);
       M.v.push(v);
       M.r.push(r);
-      M.arm.push(ctx.experiment?.armOf(m, e.userId, p) ?? null);
       if (m.autoClaim && v === 'counted') autoPossible = true;
     }
+    E.u.push(e.userId);
+    E.r.push(r);
+    E.d.push(day);
+    E.t.push(e.type);
+    E.a.push(e.actionId);
+    E.n.push(e.amount ?? null);
+    E.v.push(verdicts || null);
+    E.arm.push(arm);
     if (e.type === 'PLAY_GAME' && deps.vaultPointsPerPlay > 0) {
       const { multiplier, missionId } = vaultMultiplier(e, ctx, at);
       const base = deps.vaultPointsPerPlay;
-      V.u.push(e.userId);
-      V.a.push(e.actionId);
-      V.b.push(base);
-      V.x.push(multiplier);
-      V.pts.push(Math.round(base * multiplier));
-      V.m.push(missionId);
-      V.r.push(r);
+      E.vb.push(base);
+      E.vx.push(multiplier);
+      E.vp.push(Math.round(base * multiplier));
+      E.vm.push(missionId);
+    } else {
+      E.vb.push(null);
+      E.vx.push(null);
+      E.vp.push(null);
+      E.vm.push(null);
     }
   }
   const U = { u: [] as number[], r: [] as string[], min: [] as string[] };
@@ -223,12 +236,17 @@ export async function applyEvents(
   const rejected: Record<string, unknown>[] = [];
   const autoClaims: Record<string, unknown>[] = [];
   const now = deps.now().toISOString();
-  const params = [A.u, A.t, A.a, A.n, pgArray(A.r), U.u, pgArray(U.r), pgArray(U.min), M.u, M.m, M.a, M.p, M.v, pgArray(M.r), targets.m, targets.t, now, V.u, V.a, V.b, pgArray(V.x), V.pts, V.m, pgArray(V.r), deps.log ? REJECTIONS_RETURNED : 0, M.arm];
+  const params = [
+    E.u, pgArray(E.r), pgArray(E.d), E.t, E.a, E.n, E.v, E.vb, pgArray(E.vx), E.vp, E.vm, E.arm,
+    U.u, pgArray(U.r), pgArray(U.min),
+    M.u, M.t, M.a, M.m, M.p, M.v, pgArray(M.r),
+    targets.m, targets.t, now, deps.log ? REJECTIONS_RETURNED : 0,
+  ];
 
   type Row = { k: string; user_id: string | number; mission_id: number | null; period_key: string | null; verdict: string | null; received_at: string | Date | null; n: number };
   const step = async (exec?: Executor) => {
     const rows = await database.raw<Row>(APPLY_SQL, params, exec);
-    let duplicates = 0;
+    let fresh = 0;
     let completed = 0;
     const verdictCounts: Record<string, number> = {};
     const autoKeys: { u: number; m: number; p: string }[] = [];
@@ -241,9 +259,9 @@ export async function applyEvents(
         if (deps.log && rejected.length < REJECTION_LOG_MAX_PER_BATCH && rnd() < sample) {
           rejected.push({ userId: Number(r.user_id), missionId: r.mission_id, periodKey: r.period_key, verdict: r.verdict, receivedAt: new Date(r.received_at!).toISOString() });
         }
-      } else if (r.k === 'dup') duplicates = Number(r.n);
+      } else if (r.k === 'f') fresh = Number(r.n);
     }
-    return { duplicates, completed, verdictCounts, autoKeys };
+    return { duplicates: events.length - fresh, completed, verdictCounts, autoKeys };
   };
 
   const finish = async (exec?: Executor) => {
@@ -271,6 +289,7 @@ export async function applyEvents(
     return { ...r, autoClaimed: autoItems.length };
   };
 
+  await partitionsOf(database).ensure(days);
   // no auto-claim mission can complete in this batch: the one statement is its own transaction
   const out = autoPossible ? await database.db.transaction((tx) => finish(tx)) : await finish();
   const dupPairs = M.u.length - Object.values(out.verdictCounts).reduce((a, b) => a + b, 0);

@@ -3,6 +3,8 @@ import type { Database } from '../../db/connection.js';
 import type { Mission } from './catalog.js';
 import { instantOf, localParts, parseDate } from '../domain/time.js';
 import { occurrenceOn, type TimeWindow } from '../domain/window.js';
+import { decodeVerdicts, evidenceDay } from './evidence.js';
+import type { Verdict } from '../../db/schema.js';
 
 /** How far around the window /why looks (plays just before or after are the usual question). */
 export const WHY_MARGIN_MS = 60 * 60_000;
@@ -15,7 +17,7 @@ export interface WhyAction {
   /** extra deliveries of the same action that were ignored (duplicates) */
   replays: number;
   /** the golden mission's verdict for this action, null when it was never decided for it */
-  verdict: 'counted' | 'outside_window' | 'flag_off' | 'clock_unhealthy' | 'holdout' | null;
+  verdict: Verdict | null;
   periodKey: string | null;
 }
 
@@ -36,7 +38,8 @@ export { parseDate };
 /**
  * "Why was my play not counted?" (docs/design.md, Data flow: an event): the user's stored actions around the
  * mission's window on `date` (local, default today), each with the verdict recorded when it was
- * applied — counted, outside_window, flag_off, clock_unhealthy — and its ignored replays.
+ * applied — counted, outside_window, flag_off, clock_unhealthy, holdout — and its ignored replays
+ * (the evidence of core/missions/evidence.ts, kept EVIDENCE_RETENTION_DAYS).
  */
 export async function explainUser(database: Database, m: Mission, userId: number, opts: { date?: string; nowMs: number; tz: string }): Promise<WhyReport> {
   const date = opts.date ? parseDate(opts.date) : localParts(opts.nowMs, opts.tz).date;
@@ -50,25 +53,26 @@ export async function explainUser(database: Database, m: Mission, userId: number
     fromMs = instantOf(date, 0, opts.tz).getTime();
     toMs = fromMs + 86_400_000;
   }
-  const rows = await database.query<{ action_id: string; type: string; received_at: string | Date; replays: number; verdict: string | null; period_key: string | null }>(
-    sql`select a.action_id, a.type, a.received_at, a.replays, ma.verdict, ma.period_key
-        from actions a
-        left join mission_actions ma on ma.user_id = a.user_id and ma.action_id = a.action_id and ma.mission_id = ${m.id} and a.type = ${m.actionType}
-        where a.user_id = ${userId}
-          and a.received_at >= ${new Date(fromMs).toISOString()}::timestamptz
-          and a.received_at < ${new Date(toMs).toISOString()}::timestamptz
-        order by a.received_at, a.id
-        limit ${MAX_ROWS + 1}`,
+  // the user's evidence rows in [from, to): their partitions (UTC days) bound the scan
+  const rows = await database.raw<{ action_id: string; type: string; received_at: string | Date; replays: number; verdicts: string | null; day: string }>(
+    `select action_id, type, received_at, replays, verdicts, day::text as day from play_evidence
+     where user_id = $1 and received_at >= $2::timestamptz and received_at < $3::timestamptz and day between $4::date and $5::date
+     order by received_at, action_id
+     limit $6`,
+    [userId, new Date(fromMs).toISOString(), new Date(toMs).toISOString(), evidenceDay(fromMs), evidenceDay(toMs), MAX_ROWS + 1],
   );
   const truncated = rows.length > MAX_ROWS;
-  const actions = rows.slice(0, MAX_ROWS).map((r) => ({
-    actionId: r.action_id,
-    type: r.type,
-    receivedAt: new Date(r.received_at).toISOString(),
-    replays: Number(r.replays),
-    verdict: (r.verdict as WhyAction['verdict']) ?? null,
-    periodKey: r.period_key,
-  }));
+  const actions = rows.slice(0, MAX_ROWS).map((r) => {
+    const mine = decodeVerdicts(r.verdicts, r.day).find((x) => x.missionId === m.id);
+    return {
+      actionId: r.action_id,
+      type: r.type,
+      receivedAt: new Date(r.received_at).toISOString(),
+      replays: Number(r.replays),
+      verdict: mine?.verdict ?? null,
+      periodKey: mine?.periodKey ?? null,
+    };
+  });
   const progressRows = await database.query<{ period_key: string; progress: number; status: string }>(
     sql`select period_key, progress, status from user_mission_progress where user_id = ${userId} and mission_id = ${m.id} and period_key = ${date}`,
   );

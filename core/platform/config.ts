@@ -135,6 +135,8 @@ const schema = z
     INIT_DATA_MAX_AGE_S: int(86400, 1, 30 * 86400),
     // manual payouts for a period older than this many days (or in the future) are refused
     PAYOUT_MAX_AGE_DAYS: int(7, 0, 366),
+    // evidence (each play and its verdicts, /why) is kept this many UTC days, then dropped whole
+    EVIDENCE_RETENTION_DAYS: int(35, 2, 3660),
     ROLES: z
       .string()
       .default('api,bot,worker')
@@ -223,6 +225,7 @@ function toConfig(e: z.output<typeof schema>) {
     clockFailCloseAfter: e.CLOCK_FAIL_CLOSE_AFTER,
     initDataMaxAgeS: e.INIT_DATA_MAX_AGE_S,
     payoutMaxAgeDays: e.PAYOUT_MAX_AGE_DAYS,
+    evidenceRetentionDays: e.EVIDENCE_RETENTION_DAYS,
     roles: e.ROLES,
     devMode: e.DEV_MODE,
     logLevel: e.LOG_LEVEL,

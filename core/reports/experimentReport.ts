@@ -5,6 +5,7 @@ import type { ExperimentTimeline } from '../missions/experiments.js';
 import { HOLDOUT_ARM, armNames, assignArm } from '../domain/experiment.js';
 import { addDays, instantOf } from '../domain/time.js';
 import { compareArms, type ArmComparison } from './lift.js';
+import { evidenceDay } from '../missions/evidence.js';
 
 /**
  * The experiment section of the daily report (docs/operations.md, "Reading the experiment").
@@ -73,9 +74,11 @@ export async function experimentReport(
           select distinct user_id from activity_minutes where minute >= ${iso(dayStart)}::timestamptz and minute < ${iso(dayEnd)}::timestamptz
         )
         select p.user_id,
-          exists (select 1 from actions a where a.user_id = p.user_id and a.type = 'PLAY_GAME'
+          exists (select 1 from play_evidence a where a.user_id = p.user_id and a.type = 'PLAY_GAME'
+                    and a.day between ${evidenceDay(playFrom)}::date and ${evidenceDay(playTo - 1)}::date
                     and a.received_at >= ${iso(playFrom)}::timestamptz and a.received_at < ${iso(playTo)}::timestamptz) as played,
-          exists (select 1 from actions a where a.user_id = p.user_id and a.type = 'DEPOSIT'
+          exists (select 1 from play_evidence a where a.user_id = p.user_id and a.type = 'DEPOSIT'
+                    and a.day between ${evidenceDay(depositFrom)}::date and ${evidenceDay(depositFrom + EXPERIMENT_DEPOSIT_WINDOW_MS)}::date
                     and a.received_at >= ${iso(depositFrom)}::timestamptz and a.received_at <= ${iso(depositFrom + EXPERIMENT_DEPOSIT_WINDOW_MS)}::timestamptz) as deposited,
           exists (select 1 from activity_minutes m where m.user_id = p.user_id
                     and m.minute >= ${iso(dayEnd)}::timestamptz and m.minute < ${iso(nextEnd)}::timestamptz) as returned,

@@ -1,10 +1,12 @@
-import { sql, type SQL } from 'drizzle-orm';
+import { eq, sql, type SQL } from 'drizzle-orm';
+import { dailyReports } from '../../db/schema.js';
 import { csvCell } from './csv.js';
 import type { Services } from '../missions/services.js';
 import type { Mission } from '../missions/catalog.js';
 import { addDays, formatLocal, instantOf, localIso, localParts, parseDate } from '../domain/time.js';
 import { occurrenceOn } from '../domain/window.js';
 import { langOf, type Lang } from '../domain/language.js';
+import { evidenceDay } from '../missions/evidence.js';
 import { Deliveries, type Outcome } from '../delivery/deliveries.js';
 import { experimentCsvRows, experimentReport, type ExperimentReport } from './experimentReport.js';
 
@@ -72,6 +74,15 @@ const iso = (d: Date | number) => new Date(d).toISOString();
 interface DayRange {
   start: string;
   end: string;
+  /** the UTC days (evidence partitions) the local day touches */
+  firstUtcDay: string;
+  lastUtcDay: string;
+}
+
+function dayRange(date: string, tz: string): DayRange {
+  const start = instantOf(date, 0, tz).getTime();
+  const end = instantOf(addDays(date, 1), 0, tz).getTime();
+  return { start: iso(start), end: iso(end), firstUtcDay: evidenceDay(start), lastUtcDay: evidenceDay(end - 1) };
 }
 
 /**
@@ -107,8 +118,17 @@ async function groupStats(s: Services, ms: Mission[], date: string, day: DayRang
   };
   if (ms.length === 0) return base;
   const db = s.database;
+  // participants: progress > 0 for daily missions (only a counted play moves it); the evidence
+  // of the local day for weekly and once missions
+  const daily = ms.filter((m) => m.period === 'daily');
+  const rest = ms.filter((m) => m.period !== 'daily');
   const [p] = await db.query<{ n: string | number }>(
-    sql`select count(distinct user_id) as n from mission_actions where verdict = 'counted' and ${scope(ms, date, day, 'received_at')}`,
+    sql`select count(distinct user_id) as n from (
+          select user_id from user_mission_progress where progress > 0 and ${scope(daily, date, day)}
+          union all
+          select user_id from mission_actions where verdict = 'counted' and day between ${day.firstUtcDay}::date and ${day.lastUtcDay}::date
+            and ${scope(rest, date, day, 'received_at')}
+        ) x`,
   );
   const [c] = await db.query<{ n: string | number }>(
     sql`select count(*) as n from user_mission_progress where completed_at is not null and ${scope(ms, date, day, 'completed_at')}`,
@@ -166,10 +186,51 @@ function ccuOf(counts: Map<number, number>, first: number, last: number): { avg:
   return { avg: round2(avgRaw), peak, avgRaw };
 }
 
+/**
+ * The instant from which the report of `date` can no longer change: the next local day is over
+ * (the experiment's returnedNextDay) and manual payouts for `date` are refused
+ * (PAYOUT_MAX_AGE_DAYS). From then on it is computed once and stored (daily_reports).
+ */
+export function reportFinalAt(date: string, tz: string, payoutMaxAgeDays: number): number {
+  return instantOf(addDays(date, Math.max(2, payoutMaxAgeDays + 1)), 0, tz).getTime();
+}
+
+/**
+ * The daily report of a local date: the stored one when it exists (it outlives the evidence),
+ * otherwise computed, and stored when final (reportFinalAt).
+ */
 export async function dailyReport(s: Services, date: string): Promise<DailyReport> {
   parseReportDate(date);
+  const stored = await storedReport(s, date);
+  if (stored) return stored;
+  const r = await computeDailyReport(s, date);
+  if (s.clock.nowMs() >= reportFinalAt(date, s.config.tz, s.config.payoutMaxAgeDays)) await storeReport(s, r);
+  return r;
+}
+
+/**
+ * Computes and stores the report of `date` now, even before it is final: retention calls it for
+ * the dates whose evidence is about to be dropped. Keeps an existing stored report.
+ */
+export async function keepDailyReport(s: Services, date: string): Promise<void> {
+  if (await storedReport(s, date)) return;
+  await storeReport(s, await computeDailyReport(s, date));
+}
+
+async function storedReport(s: Services, date: string): Promise<DailyReport | null> {
+  const [row] = await s.database.db.select({ report: dailyReports.report }).from(dailyReports).where(eq(dailyReports.date, date));
+  return row ? (row.report as DailyReport) : null;
+}
+
+async function storeReport(s: Services, r: DailyReport): Promise<void> {
+  await s.database.db.insert(dailyReports).values({ date: r.date, report: r, computedAt: s.clock.now() }).onConflictDoNothing();
+}
+
+/** The report computed from the evidence, progress and ledger (no stored figures). */
+export async function computeDailyReport(s: Services, date: string): Promise<DailyReport> {
+  parseReportDate(date);
   const tz = s.config.tz;
-  const day: DayRange = { start: iso(instantOf(date, 0, tz)), end: iso(instantOf(addDays(date, 1), 0, tz)) };
+  const day = dayRange(date, tz);
   const all = await s.catalog.all();
   const goldenMissions = all.filter((m) => m.isGoldenHour);
   const otherMissions = all.filter((m) => !m.isGoldenHour);
@@ -177,8 +238,9 @@ export async function dailyReport(s: Services, date: string): Promise<DailyRepor
 
   // vault inflation watch: points issued on the local day against the cap
   const [v] = await s.database.query<{ issued: string | number; golden: string | number }>(
-    sql`select coalesce(sum(points), 0) as issued, coalesce(sum(points) filter (where golden_hour), 0) as golden
-        from vault_earn_events where received_at >= ${day.start}::timestamptz and received_at < ${day.end}::timestamptz`,
+    sql`select coalesce(sum(vault_points), 0) as issued, coalesce(sum(vault_points) filter (where vault_mission is not null), 0) as golden
+        from play_evidence where day between ${day.firstUtcDay}::date and ${day.lastUtcDay}::date
+          and received_at >= ${day.start}::timestamptz and received_at < ${day.end}::timestamptz`,
   );
   const cap = s.config.vaultDailyCap;
   const vault = { issued: num(v?.issued), goldenIssued: num(v?.golden), cap, exceeded: num(v?.issued) > cap };
@@ -208,7 +270,8 @@ export async function dailyReport(s: Services, date: string): Promise<DailyRepor
           )
           select count(distinct c.user_id) as claimers,
                  count(distinct c.user_id) filter (where exists (
-                   select 1 from actions a where a.user_id = c.user_id and a.type = 'DEPOSIT'
+                   select 1 from play_evidence a where a.user_id = c.user_id and a.type = 'DEPOSIT'
+                     and a.day between (c.claimed_at at time zone 'UTC')::date and ((c.claimed_at + ${`${DEPOSIT_WINDOW_MS / 1000} seconds`}::interval) at time zone 'UTC')::date
                      and a.received_at >= c.claimed_at and a.received_at <= c.claimed_at + ${`${DEPOSIT_WINDOW_MS / 1000} seconds`}::interval
                  )) as depositors
           from c`,
@@ -240,15 +303,18 @@ export async function dailyReport(s: Services, date: string): Promise<DailyRepor
   // minute by minute inside the window, for the admin page's chart
   const from = iso(today.first * 60_000);
   const to = iso((today.last + 1) * 60_000);
+  const fromDay = evidenceDay(today.first * 60_000);
+  const toDay = evidenceDay((today.last + 1) * 60_000 - 1);
   const ids = sql.join(goldenMissions.map((m) => sql`${m.id}`), sql`, `);
   const [parts, plays, claims] = await Promise.all([
     s.database.query<{ m: string | number; n: string | number }>(
-      sql`select floor(extract(epoch from received_at) / 60)::bigint as m, count(distinct user_id) as n from mission_actions
-          where verdict = 'counted' and mission_id in (${ids}) and received_at >= ${from}::timestamptz and received_at < ${to}::timestamptz group by 1`,
+      sql`select floor(extract(epoch from received_at) / 60)::bigint as m, count(distinct user_id) as n from play_evidence
+          where day between ${fromDay}::date and ${toDay}::date and received_at >= ${from}::timestamptz and received_at < ${to}::timestamptz
+            and verdicts ~ ${`,(${goldenMissions.map((m) => m.id).join('|')})c`} group by 1`,
     ),
     s.database.query<{ m: string | number; n: string | number }>(
-      sql`select floor(extract(epoch from received_at) / 60)::bigint as m, count(*) as n from actions
-          where type = 'PLAY_GAME' and received_at >= ${from}::timestamptz and received_at < ${to}::timestamptz group by 1`,
+      sql`select floor(extract(epoch from received_at) / 60)::bigint as m, count(*) as n from play_evidence
+          where day between ${fromDay}::date and ${toDay}::date and type = 'PLAY_GAME' and received_at >= ${from}::timestamptz and received_at < ${to}::timestamptz group by 1`,
     ),
     s.database.query<{ m: string | number; n: string | number }>(
       sql`select floor(extract(epoch from claimed_at) / 60)::bigint as m, count(*) as n from user_mission_progress

@@ -1,0 +1,129 @@
+import type { Logger } from 'pino';
+import type { Database } from '../../db/connection.js';
+import { VERDICTS, type Verdict } from '../../db/schema.js';
+import { addDays } from '../domain/time.js';
+
+/**
+ * The evidence of plays (docs/design.md, Evidence): one `play_evidence` row per received action,
+ * in one partition per UTC receive day, with every matching mission's verdict encoded in one short
+ * text column. This module owns the encoding, the partitions and the retention.
+ */
+
+/** One letter per verdict; the views of migrations/0005 decode the same letters. */
+export const VERDICT_CODES: Record<Verdict, string> = {
+  counted: 'c',
+  outside_window: 'o',
+  flag_off: 'f',
+  clock_unhealthy: 'u',
+  holdout: 'h',
+};
+const VERDICT_OF = new Map<string, Verdict>(VERDICTS.map((v) => [VERDICT_CODES[v], v]));
+
+/** The UTC day an instant falls on: the evidence's partition key. */
+export const evidenceDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/** `,<mission><code>` for one mission's verdict, `@<period>` appended when the period is not the day. */
+export function verdictEntry(missionId: number, verdict: Verdict, periodKey: string, day: string): string {
+  return periodKey === day ? `,${missionId}${VERDICT_CODES[verdict]}` : `,${missionId}${VERDICT_CODES[verdict]}@${periodKey}`;
+}
+
+/** The entries of a `verdicts` column back as (mission, verdict, period). */
+export function decodeVerdicts(text: string | null, day: string): { missionId: number; verdict: Verdict; periodKey: string }[] {
+  if (!text) return [];
+  const out: { missionId: number; verdict: Verdict; periodKey: string }[] = [];
+  for (const part of text.split(',')) {
+    const m = /^(\d+)([a-z])(?:@(.+))?$/.exec(part);
+    if (!m) continue;
+    const verdict = VERDICT_OF.get(m[2]!);
+    if (verdict) out.push({ missionId: Number(m[1]), verdict, periodKey: m[3] ?? day });
+  }
+  return out;
+}
+
+/** Tables partitioned by UTC day (play_evidence by `day`, activity_minutes by `minute`). */
+export const DAY_PARTITIONED = ['play_evidence', 'activity_minutes'] as const;
+
+/**
+ * Makes sure both day-partitioned tables have a partition for each UTC day (rows that reached the
+ * default partition first are moved in by `evidence_day_partition`, migrations/0004). Remembered
+ * per process, so the ingest path pays one Set lookup per batch after the first.
+ */
+export class DayPartitions {
+  private readonly known = new Set<string>();
+  private readonly pending = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly database: Database,
+    private readonly log?: Logger,
+  ) {}
+
+  async ensure(days: Iterable<string>): Promise<void> {
+    const waits: Promise<void>[] = [];
+    for (const d of days) {
+      if (this.known.has(d)) continue;
+      let p = this.pending.get(d);
+      if (!p) {
+        p = this.create(d).finally(() => this.pending.delete(d));
+        this.pending.set(d, p);
+      }
+      waits.push(p);
+    }
+    if (waits.length) await Promise.all(waits);
+  }
+
+  private async create(day: string) {
+    try {
+      for (const t of DAY_PARTITIONED) await this.database.raw(`select evidence_day_partition($1, $2::date)`, [t, day]);
+      this.known.add(day);
+    } catch (err) {
+      // never fatal: rows of that day land in the default partition and are moved on a later call
+      this.log?.warn({ err, day }, 'evidence partition not created');
+    }
+  }
+
+  /** Forget a day (its partition was dropped). */
+  forget(day: string) {
+    this.known.delete(day);
+  }
+}
+
+const byDatabase = new WeakMap<Database, DayPartitions>();
+
+/** The partitions cache of one database handle (shared by ingest, activity and retention). */
+export function partitionsOf(database: Database, log?: Logger): DayPartitions {
+  let p = byDatabase.get(database);
+  if (!p) byDatabase.set(database, (p = new DayPartitions(database, log)));
+  return p;
+}
+
+/**
+ * Retention: drops every day partition older than `retentionDays` UTC days whole (no DELETE, no
+ * vacuum debt), and deletes the same days from the default partitions, which only hold rows
+ * written while a day's partition could not be created. Progress, ledger, balances and stored
+ * daily reports are other tables and stay. Returns the days dropped.
+ */
+export async function dropExpiredEvidence(database: Database, nowMs: number, retentionDays: number, parts?: DayPartitions): Promise<string[]> {
+  const cutoff = addDays(evidenceDay(nowMs), -retentionDays);
+  const dropped = new Set<string>();
+  for (const t of DAY_PARTITIONED) {
+    const rows = await database.raw<{ name: string }>(
+      `select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid
+       where i.inhparent = $1::regclass and c.relname ~ '_[0-9]{8}$'`,
+      [t],
+    );
+    for (const { name } of rows) {
+      const ymd = name.slice(-8);
+      const day = `${ymd.slice(0, 4)}-${ymd.slice(4, 6)}-${ymd.slice(6, 8)}`;
+      if (day >= cutoff) continue;
+      await database.raw(`drop table if exists "${name}"`, []);
+      dropped.add(day);
+      parts?.forget(day);
+    }
+  }
+  await database.raw(`delete from play_evidence_default where day < $1::date`, [cutoff]);
+  await database.raw(`delete from activity_minutes_default where minute < $1::timestamptz`, [`${cutoff}T00:00:00Z`]);
+  return [...dropped].sort();
+}
+
+/** The oldest UTC day still kept by retention on `nowMs`. */
+export const oldestKeptDay = (nowMs: number, retentionDays: number) => addDays(evidenceDay(nowMs), -retentionDays);
