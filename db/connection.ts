@@ -66,6 +66,8 @@ export interface OpenOptions {
   dataDir: string;
   poolSize?: number;
   migrate?: boolean;
+  /** the migrations to apply (default MIGRATIONS_DIR; the migration tests apply an older set first) */
+  migrationsFolder?: string;
 }
 
 /**
@@ -82,7 +84,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
       const one = postgres(opts.databaseUrl, { max: 1, onnotice: () => {} });
       try {
         await one`select pg_advisory_lock(727401)`;
-        await run(drizzle(one), { migrationsFolder: MIGRATIONS_DIR });
+        await run(drizzle(one), { migrationsFolder: opts.migrationsFolder ?? MIGRATIONS_DIR });
       } finally {
         await one`select pg_advisory_unlock(727401)`.catch(() => {});
         await one.end();
@@ -115,7 +117,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
   const db = drizzle(client, { schema }) as unknown as Db;
   if (migrate) {
     const { migrate: run } = await import('drizzle-orm/pglite/migrator');
-    await run(drizzle(client), { migrationsFolder: MIGRATIONS_DIR });
+    await run(drizzle(client), { migrationsFolder: opts.migrationsFolder ?? MIGRATIONS_DIR });
   }
   return {
     db,

@@ -13,8 +13,9 @@ FROM play_evidence;
 CREATE VIEW "mission_actions" AS
 SELECT e.user_id, v[1]::int AS mission_id, e.action_id, coalesce(v[3], e.day::text) AS period_key,
   CASE v[2] WHEN 'c' THEN 'counted' WHEN 'o' THEN 'outside_window' WHEN 'f' THEN 'flag_off' WHEN 'u' THEN 'clock_unhealthy' WHEN 'h' THEN 'holdout' END AS verdict,
-  e.received_at, e.arm, e.day
-FROM play_evidence e, regexp_matches(e.verdicts, ',(\d+)([a-z])(?:@([^,]+))?', 'g') AS v;
+  e.received_at, CASE WHEN m.is_golden_hour THEN e.arm END AS arm, e.day
+FROM play_evidence e CROSS JOIN LATERAL regexp_matches(e.verdicts, ',(\d+)([a-z])(?:@([^,]+))?', 'g') AS v
+LEFT JOIN missions m ON m.id = v[1]::int;
 --> statement-breakpoint
 CREATE VIEW "vault_earn_events" AS
 SELECT user_id, action_id, vault_base::int AS base_points, round(vault_x::numeric, 2) AS multiplier, vault_points AS points,

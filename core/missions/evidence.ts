@@ -96,6 +96,24 @@ export function partitionsOf(database: Database, log?: Logger): DayPartitions {
   return p;
 }
 
+/** The UTC days with a day partition older than `retentionDays` before `nowMs` (oldest first). */
+export async function expiredEvidenceDays(database: Database, nowMs: number, retentionDays: number): Promise<string[]> {
+  const cutoff = oldestKeptDay(nowMs, retentionDays);
+  const days = new Set<string>();
+  for (const t of DAY_PARTITIONED) {
+    for (const { name } of await partitionNames(database, t)) {
+      const day = dayOfPartition(name);
+      if (day < cutoff) days.add(day);
+    }
+  }
+  // rows of old days in the default partitions (written while a partition could not be created)
+  const [d] = await database.raw<{ n: string | number }>(`select count(*) as n from play_evidence_default where day < $1::date`, [cutoff]);
+  if (Number(d?.n ?? 0) > 0) {
+    for (const r of await database.raw<{ day: string }>(`select distinct day::text as day from play_evidence_default where day < $1::date`, [cutoff])) days.add(r.day);
+  }
+  return [...days].sort();
+}
+
 /**
  * Retention: drops every day partition older than `retentionDays` UTC days whole (no DELETE, no
  * vacuum debt), and deletes the same days from the default partitions, which only hold rows
@@ -103,27 +121,35 @@ export function partitionsOf(database: Database, log?: Logger): DayPartitions {
  * daily reports are other tables and stay. Returns the days dropped.
  */
 export async function dropExpiredEvidence(database: Database, nowMs: number, retentionDays: number, parts?: DayPartitions): Promise<string[]> {
-  const cutoff = addDays(evidenceDay(nowMs), -retentionDays);
+  const cutoff = oldestKeptDay(nowMs, retentionDays);
   const dropped = new Set<string>();
   for (const t of DAY_PARTITIONED) {
-    const rows = await database.raw<{ name: string }>(
-      `select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid
-       where i.inhparent = $1::regclass and c.relname ~ '_[0-9]{8}$'`,
-      [t],
-    );
-    for (const { name } of rows) {
-      const ymd = name.slice(-8);
-      const day = `${ymd.slice(0, 4)}-${ymd.slice(4, 6)}-${ymd.slice(6, 8)}`;
+    for (const { name } of await partitionNames(database, t)) {
+      const day = dayOfPartition(name);
       if (day >= cutoff) continue;
       await database.raw(`drop table if exists "${name}"`, []);
       dropped.add(day);
       parts?.forget(day);
     }
   }
-  await database.raw(`delete from play_evidence_default where day < $1::date`, [cutoff]);
+  const gone = await database.raw<{ day: string }>(`with d as (delete from play_evidence_default where day < $1::date returning day) select distinct day::text as day from d`, [cutoff]);
+  for (const r of gone) dropped.add(r.day);
   await database.raw(`delete from activity_minutes_default where minute < $1::timestamptz`, [`${cutoff}T00:00:00Z`]);
   return [...dropped].sort();
 }
+
+function partitionNames(database: Database, parent: string) {
+  return database.raw<{ name: string }>(
+    `select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid
+     where i.inhparent = $1::regclass and c.relname ~ '_[0-9]{8}$'`,
+    [parent],
+  );
+}
+
+const dayOfPartition = (name: string) => {
+  const ymd = name.slice(-8);
+  return `${ymd.slice(0, 4)}-${ymd.slice(4, 6)}-${ymd.slice(6, 8)}`;
+};
 
 /** The oldest UTC day still kept by retention on `nowMs`. */
 export const oldestKeptDay = (nowMs: number, retentionDays: number) => addDays(evidenceDay(nowMs), -retentionDays);

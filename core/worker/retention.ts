@@ -1,6 +1,6 @@
 import type { Services } from '../missions/services.js';
 import { addDays, localParts } from '../domain/time.js';
-import { dropExpiredEvidence, evidenceDay, oldestKeptDay, partitionsOf } from '../missions/evidence.js';
+import { dropExpiredEvidence, evidenceDay, expiredEvidenceDays, partitionsOf } from '../missions/evidence.js';
 import { dailyReport, keepDailyReport, reportFinalAt } from '../reports/report.js';
 
 /** How often the worker keeps the evidence (partitions ahead, final reports, retention). */
@@ -21,7 +21,8 @@ export interface KeepResult {
  * 1. the partitions of today and tomorrow (UTC) exist before the first play of the day needs them;
  * 2. every final daily report of the last two weeks is stored (daily_reports);
  * 3. the local dates touching a UTC day about to be dropped get their report stored, even if not
- *    final, and then every day partition older than EVIDENCE_RETENTION_DAYS is dropped whole.
+ *    final (however long the worker was down), then every day partition older than
+ *    EVIDENCE_RETENTION_DAYS is dropped whole.
  */
 export async function keepEvidence(s: Services): Promise<KeepResult> {
   const now = s.clock.nowMs();
@@ -39,10 +40,11 @@ export async function keepEvidence(s: Services): Promise<KeepResult> {
     stored.push(date);
   }
 
-  // a local date spans at most two UTC days: keep the reports of every date near the cutoff
-  const cutoff = oldestKeptDay(now, s.config.evidenceRetentionDays);
-  for (let d = -2; d <= 1; d++) {
-    const date = addDays(cutoff, d);
+  // before a UTC day is dropped, every local date it touches (a local date spans at most two UTC
+  // days) gets its report stored, final or not
+  const expiring = await expiredEvidenceDays(s.database, now, s.config.evidenceRetentionDays);
+  const dates = new Set(expiring.flatMap((d) => [addDays(d, -1), d, addDays(d, 1)]));
+  for (const date of [...dates].sort()) {
     if (await isStored(s, date)) continue;
     if (!(await hasEvidence(s, date))) continue;
     await keepDailyReport(s, date);

@@ -1,0 +1,109 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { MIGRATIONS_DIR, openDatabase, type Database } from '../../db/connection.js';
+import { freshBackend, type Backend } from '../support/backend.js';
+
+/**
+ * The evidence migration (0004/0005) keeps existing data: a database filled by the previous
+ * schema (migrations up to 0003, the separate actions / mission_actions / vault_earn_events
+ * tables) is migrated, and the same evidence reads back through the views, in day partitions.
+ */
+const BEFORE_EVIDENCE = '0003_mission_actions_arm';
+
+function migrationsUpTo(tag: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'gh-mig-'));
+  cpSync(MIGRATIONS_DIR, dir, { recursive: true });
+  const journalPath = path.join(dir, 'meta', '_journal.json');
+  const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { entries: { tag: string }[] };
+  const last = journal.entries.findIndex((e) => e.tag === tag);
+  expect(last).toBeGreaterThanOrEqual(0);
+  journal.entries = journal.entries.slice(0, last + 1);
+  writeFileSync(journalPath, JSON.stringify(journal));
+  return dir;
+}
+
+let cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanup.reverse()) await c();
+  cleanup = [];
+});
+
+async function open(b: Backend, dataDir: string, migrationsFolder?: string): Promise<Database> {
+  return openDatabase({ databaseUrl: b.databaseUrl, dataDir, migrationsFolder, poolSize: 2 });
+}
+
+const OLD_DATA = `
+insert into missions (id, logic_key, title, action_type, target_value, reward_diamonds, start_time, end_time, period, is_golden_hour, vault_accrual_multiplier)
+  values (1, 'golden_hour_play_3', 'Golden', 'PLAY_GAME', 3, 100, '21:30', '22:30', 'daily', true, 2),
+         (2, 'weekly_play_20', 'Weekly', 'PLAY_GAME', 20, 50, null, null, 'weekly', false, 1),
+         (3, 'deposit_once', 'Deposit', 'DEPOSIT', 1, 10, null, null, 'daily', false, 1);
+insert into actions (user_id, type, action_id, amount, received_at, replays) values
+  (5, 'PLAY_GAME', 'a1', null, '2026-11-27T12:45:00Z', 2),
+  (5, 'PLAY_GAME', 'a2', null, '2026-11-27T11:00:00Z', 0),
+  (6, 'PLAY_GAME', 'a1', null, '2026-11-28T15:10:00Z', 0),
+  (6, 'DEPOSIT', 'd1', 5000, '2026-11-28T15:20:00Z', 0);
+insert into mission_actions (user_id, mission_id, action_id, period_key, verdict, received_at, arm) values
+  (5, 1, 'a1', '2026-11-27', 'counted', '2026-11-27T12:45:00Z', 'base'),
+  (5, 2, 'a1', '2026-W48', 'counted', '2026-11-27T12:45:00Z', null),
+  (5, 1, 'a2', '2026-11-27', 'outside_window', '2026-11-27T11:00:00Z', 'base'),
+  (5, 2, 'a2', '2026-W48', 'counted', '2026-11-27T11:00:00Z', null),
+  (6, 1, 'a1', '2026-11-28', 'holdout', '2026-11-28T15:10:00Z', 'holdout'),
+  (6, 2, 'a1', '2026-W48', 'counted', '2026-11-28T15:10:00Z', null),
+  (6, 3, 'd1', '2026-11-29', 'counted', '2026-11-28T15:20:00Z', null);
+insert into vault_earn_events (user_id, action_id, base_points, multiplier, points, golden_hour, mission_id, received_at) values
+  (5, 'a1', 10, 2, 20, true, 1, '2026-11-27T12:45:00Z'),
+  (5, 'a2', 10, 1, 10, false, null, '2026-11-27T11:00:00Z'),
+  (6, 'a1', 10, 1, 10, false, null, '2026-11-28T15:10:00Z');
+insert into activity_minutes (minute, user_id) values ('2026-11-27T12:45:00Z', 5), ('2026-11-27T11:00:00Z', 5), ('2026-11-28T15:10:00Z', 6);
+insert into user_mission_progress (user_id, mission_id, period_key, progress, status) values (5, 1, '2026-11-27', 1, 'active');
+`;
+
+const SNAPSHOT = {
+  actions: `select user_id::int, type, action_id, amount::int, received_at, replays::int from actions order by user_id, type, action_id`,
+  mission_actions: `select user_id::int, mission_id, action_id, period_key, verdict, received_at, arm from mission_actions order by user_id, mission_id, action_id`,
+  vault: `select user_id::int, action_id, base_points::int, multiplier::float8 as multiplier, points::int, golden_hour, mission_id, received_at from vault_earn_events order by user_id, action_id`,
+  minutes: `select minute, user_id::int from activity_minutes order by minute, user_id`,
+  progress: `select user_id::int, mission_id, period_key, progress, status from user_mission_progress order by 1, 2, 3`,
+};
+
+async function snapshot(d: Database) {
+  const out: Record<string, unknown[]> = {};
+  for (const [k, q] of Object.entries(SNAPSHOT)) {
+    out[k] = (await d.raw<Record<string, unknown>>(q, [])).map((r) => Object.fromEntries(Object.entries(r).map(([c, v]) => [c, v instanceof Date ? v.toISOString() : v])));
+  }
+  return out;
+}
+
+describe('the evidence migration keeps the data of the previous schema', () => {
+  it('actions, mission_actions, vault_earn_events and activity_minutes read back the same after 0004/0005, in day partitions', async () => {
+    const b = await freshBackend();
+    const old = migrationsUpTo(BEFORE_EVIDENCE);
+    const dataDir = b.databaseUrl ? 'memory://' : mkdtempSync(path.join(tmpdir(), 'gh-pglite-'));
+    cleanup.push(async () => {
+      await b.dispose();
+      rmSync(old, { recursive: true, force: true });
+      if (dataDir !== 'memory://') rmSync(dataDir, { recursive: true, force: true });
+    });
+
+    const before = await open(b, dataDir, old);
+    for (const stmt of OLD_DATA.split(';').map((x) => x.trim()).filter(Boolean)) await before.raw(stmt, []);
+    const expected = await snapshot(before);
+    expect(expected.mission_actions).toHaveLength(7);
+    await before.close();
+
+    const after = await open(b, dataDir);
+    cleanup.unshift(() => after.close());
+    expect(await snapshot(after)).toEqual(expected);
+    expect(Number((await after.raw<{ n: number }>(`select count(*)::int as n from play_evidence`, []))[0]!.n)).toBe(4);
+    // the old days got their own partitions: nothing was left in the default ones
+    const parts = (await after.raw<{ name: string }>(`select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid order by 1`, [])).map((r) => r.name);
+    expect(parts).toEqual(expect.arrayContaining(['play_evidence_20261127', 'play_evidence_20261128', 'activity_minutes_20261127', 'activity_minutes_20261128']));
+    expect(Number((await after.raw<{ n: number }>(`select (select count(*) from play_evidence_default) + (select count(*) from activity_minutes_default) as n`, []))[0]!.n)).toBe(0);
+    // and new plays keep working on the migrated tables: a replay of an old action is a duplicate
+    await after.raw(`select evidence_day_partition('play_evidence', '2026-11-29')`, []);
+    const ins = await after.raw(`insert into play_evidence (user_id, received_at, day, type, action_id) values (6, '2026-11-29T01:00:00Z', '2026-11-29', 'PLAY_GAME', 'b1') returning 1`, []);
+    expect(ins).toHaveLength(1);
+  });
+});
