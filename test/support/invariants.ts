@@ -166,7 +166,7 @@ export async function checkInvariants(database: Database, o: InvariantOptions = 
         select x.u as user_id, x.t as type, x.a as action_id
         from jsonb_to_recordset(${rows}::jsonb) as x(u bigint, t text, a text)
         left join actions a on a.user_id = x.u and a.type = x.t and a.action_id = x.a
-        where a.id is null limit 50`),
+        where a.user_id is null limit 50`),
     );
     const defaultFilter = o.verdictMissionIds ? sql`m.id = any(${`{${o.verdictMissionIds.join(',')}}`}::int[])` : sql`m.active`;
     const missionFilter = sql`case when x.ms is null then ${defaultFilter} else m.id in (select jsonb_array_elements_text(x.ms)::int) end`;
