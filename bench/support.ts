@@ -1,20 +1,19 @@
 /// <reference path="./autocannon.d.ts" />
 import { randomBytes } from 'node:crypto';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import autocannon, { type Result } from 'autocannon';
 import { instantOf, localParts } from '../core/domain/time.js';
 import { deleteRedisPrefix } from '../test/support/backend.js';
+import { ROOT, freePort, killTracked, sleep, spawnTsx, stopChild, waitUntil } from '../test/support/procs.js';
 
 /**
  * Shared plumbing for the benchmark figures: a fresh Postgres database and Redis key prefix per
  * figure, a server child process, RSS sampling and autocannon runs.
  */
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export { ROOT, sleep };
 export const PG_URL = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 export const REDIS_URL = process.env.BENCH_REDIS_URL || 'redis://127.0.0.1:6379';
 export const TZ = 'Asia/Seoul';
@@ -36,7 +35,6 @@ export interface Figure {
   note?: string;
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Today's golden-hour instant in KST (21:31:00 local), so two PLAY_GAME missions match. */
 export function goldenNow(secondOfDay = 21 * 3600 + 31 * 60): Date {
@@ -112,32 +110,21 @@ export interface ServerChild {
   stop(): Promise<void>;
 }
 
-const children = new Set<ChildProcess>();
-
 /**
  * The API+worker in its own process (bench/server.ts): the load generator and the server do not
  * share one event loop, which is how it runs in production.
  */
 export async function startServer(b: BenchBackend, now: Date, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<ServerChild> {
   const cfg = { env: appEnv(b, env), now: now.toISOString(), redisPrefix: b.redisPrefix };
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(ROOT, 'bench/server.ts'), JSON.stringify(cfg)], {
-    cwd: ROOT,
+  const child = spawnTsx('bench/server.ts', {
+    nodeArgs,
+    args: [JSON.stringify(cfg)],
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
   });
-  return adoptChild(child, 'bench/server.ts');
-}
-
-/** Waits for the child's `{ port }` IPC message (bench/server.ts) and wraps it. */
-async function adoptChild(child: ChildProcess, what: string): Promise<ServerChild> {
-  children.add(child);
-  let err = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    err += d.toString();
-    if (err.length > 20_000) err = err.slice(-10_000);
-  });
+  const stderr = keepStderr(child);
   const port = await new Promise<number>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`${what} did not start in 60 s\n${err}`)), 60_000);
+    const t = setTimeout(() => reject(new Error(`bench/server.ts did not start in 60 s\n${stderr()}`)), 60_000);
     child.on('message', (m: { port?: number }) => {
       if (m?.port) {
         clearTimeout(t);
@@ -146,78 +133,50 @@ async function adoptChild(child: ChildProcess, what: string): Promise<ServerChil
     });
     child.on('exit', (code) => {
       clearTimeout(t);
-      reject(new Error(`${what} exited with ${code}\n${err}`));
+      reject(new Error(`bench/server.ts exited with ${code}\n${stderr()}`));
     });
   });
-  return childHandle(child, `http://127.0.0.1:${port}`, port, () => err);
+  return childHandle(child, `http://127.0.0.1:${port}`, port, stderr);
 }
 
-/** A started child: stop() sends SIGTERM, then SIGKILL after 15 s. */
-function childHandle(child: ChildProcess, url: string, port: number, stderr: () => string): ServerChild {
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  return {
-    url,
-    port,
-    pid: child.pid!,
-    child,
-    stderr,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
-        await exited;
-        clearTimeout(t);
-      }
-      children.delete(child);
-    },
-  };
-}
-
-/** Spawns the real entry point (scripts/start.ts) and waits until /healthz answers. */
-export async function startEntryPoint(env: Record<string, string>): Promise<ServerChild> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/start.ts')], {
-    cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-  });
-  children.add(child);
+/** The last ~10–20 kB a child wrote to stderr, for error messages. */
+function keepStderr(child: ChildProcess): () => string {
   let err = '';
   child.stderr?.on('data', (d: Buffer) => {
     err += d.toString();
     if (err.length > 20_000) err = err.slice(-10_000);
   });
+  return () => err;
+}
+
+/** A started child: stop() sends SIGTERM, then SIGKILL after 15 s. */
+function childHandle(child: ChildProcess, url: string, port: number, stderr: () => string): ServerChild {
+  return { url, port, pid: child.pid!, child, stderr, stop: () => stopChild(child, 15_000) };
+}
+
+/** Spawns the real entry point (scripts/start.ts) and waits until /healthz answers. */
+export async function startEntryPoint(env: Record<string, string>): Promise<ServerChild> {
+  const child = spawnTsx('scripts/start.ts', { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env } });
+  const stderr = keepStderr(child);
   const url = `http://127.0.0.1:${env.PORT}`;
-  const until = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`scripts/start.ts exited with ${child.exitCode}\n${err}`);
-    try {
-      const r = await fetch(`${url}/healthz`);
-      if (r.ok) break;
-    } catch {
-      /* not up yet */
-    }
-    if (Date.now() > until) throw new Error(`scripts/start.ts did not answer /healthz in 60 s\n${err}`);
-    await sleep(200);
-  }
-  return childHandle(child, url, Number(env.PORT), () => err);
-}
-
-export function killChildren() {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-}
-
-/** A free TCP port on 127.0.0.1 (for the entry point, which takes PORT from the environment). */
-export async function freePort(): Promise<number> {
-  const net = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const p = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(p));
-    });
-    srv.on('error', reject);
+  await waitUntil(
+    'scripts/start.ts to answer /healthz',
+    async () => {
+      if (child.exitCode !== null) throw new Error(`scripts/start.ts exited with ${child.exitCode}`);
+      return (await fetch(`${url}/healthz`)).ok;
+    },
+    60_000,
+    200,
+  ).catch((err) => {
+    throw new Error(`${String(err)}\n${stderr()}`);
   });
+  return childHandle(child, url, Number(env.PORT), stderr);
 }
+
+/** SIGKILL to every child the benchmarks started (test/support/procs.ts tracks them). */
+export const killChildren = killTracked;
+
+export { freePort };
 
 /** Resident set size of a process in kB, from /proc/<pid>/status (VmRSS). */
 export function rssKb(pid: number): number | null {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { instantOf, localParts } from '../core/domain/time.js';
 import { checkInvariants, type AcceptedEvent } from '../test/support/invariants.js';
-import { ADMIN_ID, ROOT, AppProc, RedisProc, freshSharedDatabase, ingest, openTestDatabase, tma } from '../test/reliability/support/procs.js';
+import { ADMIN_ID, ROOT, AppProc, RedisProc, freshSharedDatabase, ingest, openTestDatabase, tma } from '../test/reliability/support/fixtures.js';
 
 /**
  * `npm run soak` (Load): a sustained golden hour against one real process (api + worker,

@@ -3,7 +3,7 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signInitData } from '../../webapp/server/auth.js';
 import { freshBackend, TEST_DATABASE_URL, type Backend } from '../support/backend.js';
-import { PrivateRedis, StartProc, freePort, hasRedisServer, waitUntil } from './support/procs.js';
+import { AppProcess, RedisServer, freePort, hasRedisServer, startApp, waitUntil } from '../support/procs.js';
 
 /**
  * Scale-out (docs/design.md): roles as separate OS processes sharing Postgres and Redis.
@@ -59,10 +59,10 @@ const multi = Boolean(TEST_DATABASE_URL);
 // registered only with real services (a skipped test counts as a failure in CI)
 if (multi) describe('two api processes and one worker on one Postgres + Redis', () => {
   let backend: Backend;
-  let redis: PrivateRedis | null = null;
-  let api1: StartProc;
-  let api2: StartProc;
-  let worker: StartProc;
+  let redis: RedisServer | null = null;
+  let api1: AppProcess;
+  let api2: AppProcess;
+  let worker: AppProcess;
   let sqlc: ReturnType<typeof postgres>;
   let workerMetrics: string;
 
@@ -71,15 +71,15 @@ if (multi) describe('two api processes and one worker on one Postgres + Redis', 
     // the app's Redis prefix is fixed per deployment: give these processes a Redis of their own
     let redisUrl = backend.redisUrl;
     if (hasRedisServer()) {
-      redis = await PrivateRedis.start();
+      redis = await RedisServer.start();
       redisUrl = redis.url;
     }
     if (!redisUrl) throw new Error('the scale-out test needs redis-server on PATH or TEST_REDIS_URL');
     const env = { ...baseEnv, DATABASE_URL: backend.databaseUrl!, REDIS_URL: redisUrl };
-    api1 = await StartProc.start({ ...env, ROLES: 'api' }); // migrates and seeds first
+    api1 = await startApp({ ...env, ROLES: 'api' }); // migrates and seeds first
     const metricsPort = await freePort();
     workerMetrics = `http://127.0.0.1:${metricsPort}/metrics`;
-    [api2, worker] = await Promise.all([StartProc.start({ ...env, ROLES: 'api' }), StartProc.start({ ...env, ROLES: 'worker', METRICS_PORT: String(metricsPort) })]);
+    [api2, worker] = await Promise.all([startApp({ ...env, ROLES: 'api' }), startApp({ ...env, ROLES: 'worker', METRICS_PORT: String(metricsPort) })]);
     sqlc = postgres(backend.databaseUrl!, { max: 2, onnotice: () => {} });
   }, 240_000);
 
@@ -159,10 +159,10 @@ if (multi) describe('two api processes and one worker on one Postgres + Redis', 
 });
 
 describe('embedded default (no DATABASE_URL / REDIS_URL)', () => {
-  let app: StartProc;
+  let app: AppProcess;
   beforeAll(async () => {
     // PGlite belongs to one process, so the embedded default runs api, bot and worker together
-    app = await StartProc.start({ ...baseEnv, DATA_DIR: 'memory://', GOLDEN_HOUR_ENABLED: 'on' });
+    app = await startApp({ ...baseEnv, DATA_DIR: 'memory://', GOLDEN_HOUR_ENABLED: 'on' });
   }, 120_000);
   afterAll(async () => app?.stop(), 30_000);
 

@@ -12,7 +12,7 @@ import { WEBHOOK_PATH, webhookQueue, webhookRoute } from '../../bot/run.js';
 import { createApp } from '../../webapp/server/app.js';
 import { ko } from '../../bot/locales/ko.js';
 import { BOT_INFO, callbackUpdate, documentUpdate, recordCalls, textUpdate } from '../bot/support.js';
-import { ROOT } from './support/procs.js';
+import { ROOT } from './support/fixtures.js';
 
 /**
  * Authorization and web hardening. The admin route table is derived from the Hono app

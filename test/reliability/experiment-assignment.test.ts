@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/connection.js';
 import { assignArm, type ExperimentSplit } from '../../core/domain/experiment.js';
-import { AppProc, RedisProc, freshSharedDatabase, openTestDatabase, tma } from './support/procs.js';
+import { AppProc, RedisProc, freshSharedDatabase, openTestDatabase, tma } from './support/fixtures.js';
 
 /**
  * Assignment is a pure function of (player, experiment): two real api processes, and one of them

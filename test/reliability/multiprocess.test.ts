@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/connection.js';
 import { assertInvariants, eventuallyInvariants, type AcceptedEvent } from '../support/invariants.js';
-import { ADMIN_ID, AppProc, RedisProc, claim, freshSharedDatabase, ingest, openTestDatabase, tma, until } from './support/procs.js';
+import { ADMIN_ID, AppProc, RedisProc, claim, freshSharedDatabase, ingest, openTestDatabase, tma, until } from './support/fixtures.js';
 
 /**
  * Concurrency and api crashes: two api processes and a worker on one PostgreSQL and one

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/connection.js';
 import { assertInvariants } from '../support/invariants.js';
-import { ADMIN_ID, AppProc, RedisProc, freshSharedDatabase, openTestDatabase, tma, until } from './support/procs.js';
+import { ADMIN_ID, AppProc, RedisProc, freshSharedDatabase, openTestDatabase, tma, until } from './support/fixtures.js';
 
 /**
  * Crashes: SIGKILL the api process in the middle of a manual payout (CSV, confirm), then

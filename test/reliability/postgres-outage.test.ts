@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/connection.js';
 import { eventuallyInvariants, type AcceptedEvent } from '../support/invariants.js';
-import { AppProc, PostgresProc, RedisProc, claim, ingest, openTestDatabase, tma, until } from './support/procs.js';
+import { AppProc, PostgresProc, RedisProc, claim, ingest, openTestDatabase, tma, until } from './support/fixtures.js';
 
 /**
  * Dependencies failing: PostgreSQL restarted mid-run. A private PostgreSQL 15 (initdb in

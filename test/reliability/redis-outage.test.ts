@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/connection.js';
 import { assertInvariants, eventuallyInvariants, type AcceptedEvent } from '../support/invariants.js';
-import { AppProc, RedisProc, claim, freshSharedDatabase, ingest, openTestDatabase, tma, until } from './support/procs.js';
+import { AppProc, RedisProc, claim, freshSharedDatabase, ingest, openTestDatabase, tma, until } from './support/fixtures.js';
 
 /**
  * Dependencies failing: Redis stopped mid-run (a private redis-server we SIGKILL, never

@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import type { Database } from '../../db/connection.js';
 import { eventuallyInvariants, type AcceptedEvent } from '../support/invariants.js';
-import { AppProc, RedisProc, freshSharedDatabase, ingest, openTestDatabase, until } from './support/procs.js';
+import { AppProc, RedisProc, freshSharedDatabase, ingest, openTestDatabase, until } from './support/fixtures.js';
 
 /**
  * Crashes: SIGKILL the worker while a batch is delivered but not acknowledged, start a
