@@ -2,6 +2,7 @@ import { pathToFileURL } from 'node:url';
 import { loadConfig } from '../core/platform/config.js';
 import { addDays, instantOf } from '../core/domain/time.js';
 import { parseTimeOfDay } from '../core/domain/window.js';
+import { mulberry32 } from '../test/support/random.js';
 
 /**
  * A simulated day of golden-hour activity, driven through the REAL ingest path
@@ -60,18 +61,6 @@ export interface PlanOptions {
   dailyKey?: string;
 }
 
-/** mulberry32: small, fast, deterministic */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function planDay(o: PlanOptions): SimPlan {
   const tz = o.tz ?? 'Asia/Seoul';
   const n = o.users ?? 40;
@@ -79,7 +68,7 @@ export function planDay(o: PlanOptions): SimPlan {
   const window = o.window ?? { start: '21:30:00', end: '22:30:00' };
   const goldenKey = o.goldenKey ?? 'golden_hour_play_3';
   const dailyKey = o.dailyKey ?? 'daily_play_10';
-  const rand = rng(o.seed ?? 7);
+  const rand = mulberry32(o.seed ?? 7);
   const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
   const ws = parseTimeOfDay(window.start);
   const we = parseTimeOfDay(window.end);

@@ -4,7 +4,7 @@ import type { Clock } from '../platform/clock.js';
 import type { Database } from '../../db/connection.js';
 import { missions } from '../../db/schema.js';
 import { DomainError } from '../domain/errors.js';
-import { toMission, type Mission, type MissionCatalog } from './catalog.js';
+import { missionFields, toMission, type Mission, type MissionCatalog } from './catalog.js';
 import { validateWindow } from '../domain/window.js';
 import { writeAudit } from './audit.js';
 import { ACTION_TYPES } from './progress.js';
@@ -71,19 +71,10 @@ export function parseMissionPatch(body: unknown): MissionPatch {
 /** Public shape of a mission for admins (camelCase, docs/design.md). */
 export function adminView(m: Mission) {
   return {
-    id: m.id,
-    logicKey: m.logicKey,
-    title: m.title,
-    description: m.description,
-    category: m.category,
-    actionType: m.actionType,
-    target: m.target,
-    rewards: m.rewards,
+    ...missionFields(m),
     startTime: m.window?.start ?? null,
     endTime: m.window?.end ?? null,
-    autoClaim: m.autoClaim,
     period: m.period,
-    isGoldenHour: m.isGoldenHour,
     vaultAccrualMultiplier: m.vaultAccrualMultiplier,
     active: m.active,
     sortOrder: m.sortOrder,

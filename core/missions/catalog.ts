@@ -30,6 +30,25 @@ export interface Mission {
   sortOrder: number;
 }
 
+/** The catalog's own fields that every view of a mission shows (the player's list and the admin's), as stored. */
+export type MissionFields = Pick<Mission, 'id' | 'logicKey' | 'title' | 'description' | 'category' | 'actionType' | 'target' | 'rewards' | 'autoClaim' | 'isGoldenHour'>;
+
+/** One copy of those fields for a view (core/missions/playerView.ts, adminMissions.ts). */
+export function missionFields(m: Mission): MissionFields {
+  return {
+    id: m.id,
+    logicKey: m.logicKey,
+    title: m.title,
+    description: m.description,
+    category: m.category,
+    actionType: m.actionType,
+    target: m.target,
+    rewards: m.rewards,
+    autoClaim: m.autoClaim,
+    isGoldenHour: m.isGoldenHour,
+  };
+}
+
 export type MissionRow = typeof missions.$inferSelect;
 
 export function toMission(r: MissionRow): Mission {

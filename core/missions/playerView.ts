@@ -1,6 +1,6 @@
 import type { Database } from '../../db/connection.js';
 import type { Mission } from './catalog.js';
-import { isLiveFor } from './catalog.js';
+import { isLiveFor, missionFields, type MissionFields } from './catalog.js';
 import { currentOrNextOccurrence, isWithinWindow, periodKey } from '../domain/window.js';
 import { getBalance } from './ledger.js';
 import { stampsOf } from '../domain/rewards.js';
@@ -9,14 +9,11 @@ import type { ClaimDeps } from './claim.js';
 export type MissionStatus = 'locked' | 'active' | 'completed' | 'claimed';
 
 /** A mission as the player's list shows it: the catalog's own fields, plus this player's state. */
-export interface MissionView extends Pick<Mission, 'id' | 'logicKey' | 'title' | 'description' | 'category' | 'actionType' | 'target'> {
+export interface MissionView extends MissionFields {
   progress: number;
   status: MissionStatus;
   isLocked: boolean;
   window: { start: string; end: string; opensAt: string; closesAt: string } | null;
-  autoClaim: boolean;
-  rewards: { diamonds: number; xp: number; tickets: number };
-  isGoldenHour: boolean;
   periodKey: string;
 }
 
@@ -85,20 +82,11 @@ function view(m: Mission, p: string, row: { progress: number; status: string } |
   // a claimed reward stays shown as claimed; anything else outside the window is locked
   const status: MissionStatus = stored === 'claimed' ? 'claimed' : open ? stored : 'locked';
   return {
-    id: m.id,
-    logicKey: m.logicKey,
-    title: m.title,
-    description: m.description,
-    category: m.category,
-    actionType: m.actionType,
-    target: m.target,
+    ...missionFields(m),
     progress: Math.min(row?.progress ?? 0, m.target),
     status,
     isLocked: status === 'locked',
     window,
-    autoClaim: m.autoClaim,
-    rewards: m.rewards,
-    isGoldenHour: m.isGoldenHour,
     periodKey: p,
   };
 }

@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { assignArm, type ExperimentSplit } from '../domain/experiment.js';
 import { compareArms, proportionDifference, wilsonInterval } from './lift.js';
-
-/** mulberry32: a small, well-known seeded PRNG, so the simulation is the same on every run. */
-function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../test/support/random.js';
 
 describe('two-proportion difference (Newcombe hybrid score)', () => {
   it('Wilson interval matches the published example 81/263 → 0.2553–0.3662', () => {

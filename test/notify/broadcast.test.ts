@@ -1,22 +1,17 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
 import { startFakeBotApi, type FakeBotApi } from '../support/fakeBotApi.js';
 import { announcementMessage, announcementSegment, announcedMission } from '../../core/delivery/announcement.js';
 import { notificationTexts } from '../../bot/notifications.js';
 import { Broadcaster, type BroadcastJob, type SendApi } from '../../core/delivery/sendLoop.js';
 import type { Database } from '../../db/connection.js';
-import { blockedIds, budgetedSender, deliveryStatuses, seedPlayers, waitFor } from './support.js';
+import { closeAfterEach, blockedIds, budgetedSender, deliveryStatuses, seedPlayers, waitFor } from './support.js';
 
 const DAY = '2026-11-27';
 
 let h: Harness | undefined;
 let fake: FakeBotApi | undefined;
-afterEach(async () => {
-  await fake?.close();
-  await h?.close();
-  h = undefined;
-  fake = undefined;
-});
+const opened = closeAfterEach();
 
 async function announceJob(h: Harness, extra: Partial<BroadcastJob> = {}): Promise<BroadcastJob> {
   const m = (await announcedMission(h.s))!;
@@ -39,7 +34,7 @@ const broadcaster = (h: Harness, fake: FakeBotApi, rate: number, extra: { databa
 
 describe('broadcast delivery through a rate-limited fake Bot API', () => {
   it('2,000 recipients with 50 blocked: each eligible player gets exactly one message, blocked ones none and are marked, never above the limit', async () => {
-    h = await createHarness();
+    h = opened(await createHarness());
     const ids = await seedPlayers(h.s, 2000);
     // not in the audience: inactive for 4 days, and one already known as blocked
     await seedPlayers(h.s, 5, { from: 50_001, minutesAgo: 4 * 24 * 60 });
@@ -49,7 +44,7 @@ describe('broadcast delivery through a rate-limited fake Bot API', () => {
     expect(blocked).toHaveLength(50);
     // 200/s keeps the test short and within what a loaded 2-core CI box can drive
     const limit = 200;
-    fake = await startFakeBotApi({ rate: limit, blocked });
+    fake = opened(await startFakeBotApi({ rate: limit, blocked }));
     const r = await broadcaster(h, fake, limit).run(await announceJob(h));
     await fake.sync();
 
@@ -71,9 +66,9 @@ describe('broadcast delivery through a rate-limited fake Bot API', () => {
   }, 180_000);
 
   it('a sender killed mid-broadcast is resumed after its lease: no duplicates; only its in-flight rows are left unknown, never resent', async () => {
-    h = await createHarness();
+    h = opened(await createHarness());
     const ids = await seedPlayers(h.s, 1000);
-    fake = await startFakeBotApi({ rate: 1000 });
+    fake = opened(await startFakeBotApi({ rate: 1000 }));
     // the kill: from one moment on, this sender neither writes to the database nor starts a request
     // (requests already on the wire still land, as they would from a process that died)
     let killed = false;
@@ -116,9 +111,9 @@ describe('broadcast delivery through a rate-limited fake Bot API', () => {
   }, 180_000);
 
   it('a sender stopped gracefully (abort) releases its reservations and a restart finishes at once: no duplicates, no gaps', async () => {
-    h = await createHarness();
+    h = opened(await createHarness());
     const ids = await seedPlayers(h.s, 800);
-    fake = await startFakeBotApi({ rate: 1000 });
+    fake = opened(await startFakeBotApi({ rate: 1000 }));
     const ac = new AbortController();
     const first = broadcaster(h, fake, 400).run(await announceJob(h, { signal: ac.signal }));
     await waitFor(() => fake!.messages.length >= 200, 30_000, '200 messages');
@@ -138,9 +133,9 @@ describe('broadcast delivery through a rate-limited fake Bot API', () => {
   }, 180_000);
 
   it('two senders at once make one broadcast: every player exactly once', async () => {
-    h = await createHarness();
+    h = opened(await createHarness());
     const ids = await seedPlayers(h.s, 1200);
-    fake = await startFakeBotApi({ rate: Infinity });
+    fake = opened(await startFakeBotApi({ rate: Infinity }));
     const [a, b] = await Promise.all([
       broadcaster(h, fake, 400).run(await announceJob(h, { owner: 'a' })),
       broadcaster(h, fake, 400).run(await announceJob(h, { owner: 'b' })),
@@ -155,11 +150,11 @@ describe('broadcast delivery through a rate-limited fake Bot API', () => {
   }, 180_000);
 
   it('a 429 pauses every sender once for retry_after; 5xx is retried a bounded number of times, then recorded as failed', async () => {
-    h = await createHarness();
+    h = opened(await createHarness());
     const ids = await seedPlayers(h.s, 120);
     // the fake allows 40/s with a burst of 5; the sender tries 100/s, so it hits 429s
     // chat 3 recovers on the 3rd try, chat 4 never within 3 tries
-    fake = await startFakeBotApi({ rate: 40, burst: 5, flaky: { 3: 2, 4: 10 } });
+    fake = opened(await startFakeBotApi({ rate: 40, burst: 5, flaky: { 3: 2, 4: 10 } }));
     const b = broadcaster(h, fake, 100);
     const r = await b.run(await announceJob(h));
     await fake.sync();
@@ -174,7 +169,7 @@ describe('broadcast delivery through a rate-limited fake Bot API', () => {
   }, 180_000);
 
   it('the announcement names times and rewards read from the mission, Korean first, English by language', async () => {
-    h = await createHarness();
+    h = opened(await createHarness());
     const m = (await announcedMission(h.s))!;
     const ko = announcementMessage(m, 'ko', { tz: 'Asia/Seoul', webappUrl: 'https://app.example', texts: notificationTexts });
     expect(ko.text).toContain('골든아워 미션 시작');

@@ -4,22 +4,19 @@ import { startFakeNtp, type FakeNtp } from '../support/fakeNtp.js';
 import { startFakeBotApi, type FakeBotApi } from '../support/fakeBotApi.js';
 import { ClockGuard, createClockGuard } from '../../core/worker/clockGuard.js';
 import { Scheduler } from '../../core/worker/scheduler.js';
-import { fakeApi, seedPlayers } from './support.js';
+import { closeAfterEach, fakeApi, seedPlayers } from './support.js';
 
 let h: Harness | undefined;
 let fake: FakeBotApi | undefined;
 let ntp: FakeNtp[] = [];
+const opened = closeAfterEach();
 afterEach(async () => {
   await Promise.all(ntp.map((n) => n.close()));
   ntp = [];
-  await fake?.close();
-  await h?.close();
-  h = undefined;
-  fake = undefined;
 });
 
 async function setup(skews: Array<number | 'silent'>, o: { failCloseAfter?: number } = {}) {
-  h = await createHarness({ at: kst('21:20:00') });
+  h = opened(await createHarness({ at: kst('21:20:00') }));
   const clock = h.clock;
   // the fake sources tell the time of the same (test) clock, plus their skew
   ntp = await Promise.all(skews.map((sk) => startFakeNtp({ nowMs: () => clock.nowMs(), skewMs: sk === 'silent' ? 0 : sk, silent: sk === 'silent' })));
@@ -93,14 +90,14 @@ describe('clock guard: SNTP against two loopback sources', () => {
   });
 
   it('no NTP_SERVERS: the guard is off (with a warning) and announcements still go out', async () => {
-    h = await createHarness({ at: kst('21:30:00') });
+    h = opened(await createHarness({ at: kst('21:30:00') }));
     const warnings: string[] = [];
     const log = { warn: (m: string) => warnings.push(m) } as unknown as Parameters<typeof createClockGuard>[1]['log'];
     expect(createClockGuard(h.s.config, { clock: h.clock, log })).toBeNull();
     expect(warnings.join()).toMatch(/NTP_SERVERS not set/);
     expect(h.s.clockHealth.state().enabled).toBe(false);
     await seedPlayers(h.s, 3);
-    fake = await startFakeBotApi();
+    fake = opened(await startFakeBotApi());
     const runs = await new Scheduler(h.s, { guard: null, api: fakeApi(fake.apiRoot) }).tick();
     expect(runs.map((r) => [r.kind, r.status])).toEqual([['announce', 'done']]);
     await fake.sync();
@@ -110,7 +107,7 @@ describe('clock guard: SNTP against two loopback sources', () => {
   it('a 1500 ms skew at the 21:25 preflight cancels the 21:30 announcement and alerts admins', async () => {
     const { h, guard } = await setup([1500, 1500]);
     await seedPlayers(h.s, 5);
-    fake = await startFakeBotApi();
+    fake = opened(await startFakeBotApi());
     const sch = new Scheduler(h.s, { guard, api: fakeApi(fake.apiRoot) });
     h.clock.freeze(kst('21:25:00'));
     const pre = await sch.tick();

@@ -1,11 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createHarness, BOT_TOKEN, type Harness } from '../support/harness.js';
 import { startFakeBotApi, type FakeBotApi } from '../support/fakeBotApi.js';
 import { createBot } from '../../bot/createBot.js';
 import { BOT_INFO, callbackUpdate, textUpdate } from '../bot/support.js';
 import { ANNOUNCE_KIND, announcementMessage, announcedMission, announcementSegment } from '../../core/delivery/announcement.js';
 import { notificationTexts } from '../../bot/notifications.js';
-import { deliveryStatuses, seedPlayers, waitFor } from './support.js';
+import { closeAfterEach, deliveryStatuses, seedPlayers, waitFor } from './support.js';
 
 /**
  * The one outbound budget (docs/broadcast.md) against a Bot API stand-in that enforces a global
@@ -14,19 +14,14 @@ import { deliveryStatuses, seedPlayers, waitFor } from './support.js';
 const DAY = '2026-11-27';
 let h: Harness | undefined;
 let fake: FakeBotApi | undefined;
-afterEach(async () => {
-  await fake?.close();
-  await h?.close();
-  h = undefined;
-  fake = undefined;
-});
+const opened = closeAfterEach();
 
 const PER_CHAT = { rate: 1, burst: 3 };
 
 describe('one outbound budget for every message', () => {
   it('1,000 /start at once against a stand-in enforcing 30/s: every one answered exactly once, 429s under 5% of sends, finish within ~1.5× of 1000/30 s', async () => {
-    fake = await startFakeBotApi({ rate: 30, perChat: PER_CHAT });
-    h = await createHarness({ env: { BOT_API_RATE: '30', TELEGRAM_API_ROOT: fake.apiRoot } });
+    fake = opened(await startFakeBotApi({ rate: 30, perChat: PER_CHAT }));
+    h = opened(await createHarness({ env: { BOT_API_RATE: '30', TELEGRAM_API_ROOT: fake.apiRoot } }));
     const bot = createBot({ s: h.s, token: BOT_TOKEN, botInfo: BOT_INFO, apiRoot: fake.apiRoot });
     const ids = Array.from({ length: 1000 }, (_, i) => 200_000 + i);
     const t0 = performance.now();
@@ -46,8 +41,8 @@ describe('one outbound budget for every message', () => {
 
   it('a broadcast of 2,000 running while 300 players press buttons: every press answered, the broadcast finishes, nobody gets the announcement twice', async () => {
     // scaled ×10 (300/s, broadcasts 250/s) to keep the test short; the 30/s figure is the test above
-    fake = await startFakeBotApi({ rate: 300, perChat: PER_CHAT });
-    h = await createHarness({ env: { BOT_API_RATE: '300', BROADCAST_RATE: '250', TELEGRAM_API_ROOT: fake.apiRoot } });
+    fake = opened(await startFakeBotApi({ rate: 300, perChat: PER_CHAT }));
+    h = opened(await createHarness({ env: { BOT_API_RATE: '300', BROADCAST_RATE: '250', TELEGRAM_API_ROOT: fake.apiRoot } }));
     const ids = await seedPlayers(h.s, 2000);
     const m = (await announcedMission(h.s))!;
     const bot = createBot({ s: h.s, token: BOT_TOKEN, botInfo: BOT_INFO, apiRoot: fake.apiRoot });

@@ -1,11 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createHarness, kst, ADMIN_ID, BOT_TOKEN, type Harness } from '../support/harness.js';
 import { createBot } from '../../bot/createBot.js';
 import { BOT_INFO, recordCalls, textUpdate } from '../bot/support.js';
 import { startFakeBotApi, type FakeBotApi } from '../support/fakeBotApi.js';
 import { Scheduler } from '../../core/worker/scheduler.js';
 import { ANNOUNCE_KIND } from '../../core/delivery/announcement.js';
-import { deliveryStatuses, seedPlayers } from './support.js';
+import { closeAfterEach, deliveryStatuses, seedPlayers } from './support.js';
 
 /**
  * The reach plan end to end (docs/broadcast.md, "Reach"): the scheduler on the adjustable clock
@@ -17,12 +17,7 @@ import { deliveryStatuses, seedPlayers } from './support.js';
  */
 let h: Harness | undefined;
 let fake: FakeBotApi | undefined;
-afterEach(async () => {
-  await fake?.close();
-  await h?.close();
-  h = undefined;
-  fake = undefined;
-});
+const opened = closeAfterEach();
 
 describe('reach planning for the announcement', () => {
   it('1,500 recipients at 25/s with ANNOUNCE_REACH_S=30 (scaled ÷5 in audience and time): the pre-announcement starts ~30 s before the window, everyone has exactly one golden-hour message by start + 30 s, none before the pre-announcement start', async () => {
@@ -30,8 +25,8 @@ describe('reach planning for the announcement', () => {
     const rate = 25;
     const reachS = 30 / SCALE;
     const N = 1500 / SCALE;
-    fake = await startFakeBotApi({ rate: 30, perChat: { rate: 1, burst: 3 } });
-    h = await createHarness({ at: kst('21:29:30'), env: { BOT_API_RATE: '30', BROADCAST_RATE: String(rate), ANNOUNCE_REACH_S: String(reachS), TELEGRAM_API_ROOT: fake.apiRoot } });
+    fake = opened(await startFakeBotApi({ rate: 30, perChat: { rate: 1, burst: 3 } }));
+    h = opened(await createHarness({ at: kst('21:29:30'), env: { BOT_API_RATE: '30', BROADCAST_RATE: String(rate), ANNOUNCE_REACH_S: String(reachS), TELEGRAM_API_ROOT: fake.apiRoot } }));
     const ids = await seedPlayers(h.s, N);
     const opens = kst('21:30:00').getTime();
     const preStart = opens - (N / rate - reachS) * 1000; // 21:29:54 (the unscaled plan: 21:29:30)

@@ -1,23 +1,18 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createHarness, kst, ADMIN_ID, type Harness } from '../support/harness.js';
 import { startFakeBotApi, type FakeBotApi } from '../support/fakeBotApi.js';
 import { Scheduler } from '../../core/worker/scheduler.js';
 import { updateMission } from '../../core/missions/adminMissions.js';
 import { estimateAnnouncement } from '../../core/delivery/estimate.js';
-import { fakeApi, seedPlayers } from './support.js';
+import { closeAfterEach, fakeApi, seedPlayers } from './support.js';
 
 let h: Harness | undefined;
 let fake: FakeBotApi | undefined;
-afterEach(async () => {
-  await fake?.close();
-  await h?.close();
-  h = undefined;
-  fake = undefined;
-});
+const opened = closeAfterEach();
 
 async function setup(at: string, env: Record<string, string> = {}) {
-  h = await createHarness({ at: kst(at), env });
-  fake = await startFakeBotApi();
+  h = opened(await createHarness({ at: kst(at), env }));
+  fake = opened(await startFakeBotApi());
   const reports: string[] = [];
   const sch = (owner = 'w1') => new Scheduler(h!.s, { guard: null, api: fakeApi(fake!.apiRoot), owner, onDailyReport: (d) => void reports.push(d) });
   return { h, fake, sch, reports };

@@ -1,9 +1,29 @@
+import { afterEach } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { Api } from 'grammy';
 import type { Services } from '../../core/services.js';
 import { BOT_TOKEN } from '../support/harness.js';
 import { OutboundBudget } from '../../core/delivery/budget.js';
 import { createSender } from '../../core/delivery/sender.js';
+
+/**
+ * The notify tests' one setup rule: whatever a test opens (harness, fake Bot API, fake NTP) is
+ * closed after it, last opened first — `const opened = closeAfterEach(); … h = opened(await createHarness());`.
+ * Each is closed once: a test that closes one itself (to open another) is not closed again.
+ */
+export function closeAfterEach(): <T extends { close(): unknown }>(x: T) => T {
+  const open: { close(): unknown }[] = [];
+  afterEach(async () => {
+    for (const x of open.splice(0).reverse()) await x.close();
+  });
+  return (x) => {
+    const close = x.close.bind(x);
+    let closing: unknown = null;
+    x.close = () => (closing ??= close());
+    open.push(x);
+    return x;
+  };
+}
 
 /** Players 1..n (offset by `from`), active `minutesAgo` minutes before now, most recent = lowest id. */
 export async function seedPlayers(s: Services, n: number, o: { from?: number; minutesAgo?: number; language?: (id: number) => string | null } = {}) {
