@@ -4,7 +4,8 @@ import { zoneLabel } from '../domain/time.js';
 import { langOf, type Lang } from '../domain/language.js';
 import type { Config } from '../platform/config.js';
 import type { Recipient, Segment } from './audience.js';
-import { hhmm, parseTimeOfDay, type TimeWindow } from '../domain/window.js';
+import { hhmm, parseTimeOfDay, periodKey, type TimeWindow } from '../domain/window.js';
+import type { ExperimentTimeline, HoldoutExclusion } from '../missions/experiments.js';
 
 /**
  * The golden-hour announcement (docs/broadcast.md): which mission it is about, who hears it, and
@@ -22,9 +23,23 @@ export async function announcedMission(s: { catalog: Pick<MissionCatalog, 'golde
   return s.catalog.goldenMission();
 }
 
-/** The announcement audience for a day: active in the last ACTIVE_DAYS days, as of `atMs`. */
-export function announcementSegment(s: { config: Pick<Config, 'activeDays'> }, atMs: number, onlyIds?: readonly number[] | null): Segment {
-  return { type: 'active', since: new Date(atMs - s.config.activeDays * 86_400_000), onlyIds: onlyIds ?? null };
+/**
+ * The announcement audience for a day: active in the last ACTIVE_DAYS days, as of `atMs`, minus the
+ * golden-hour experiment's holdout (announcementHoldout). The scheduler sends to it and the reach
+ * estimate counts it, so the estimate is of exactly who is sent to.
+ */
+export function announcementSegment(
+  s: { config: Pick<Config, 'activeDays'> },
+  atMs: number,
+  onlyIds?: readonly number[] | null,
+  holdout?: HoldoutExclusion | null,
+): Segment {
+  return { type: 'active', since: new Date(atMs - s.config.activeDays * 86_400_000), onlyIds: onlyIds ?? null, holdout: holdout ?? null };
+}
+
+/** Who the experiment holds out of the occurrence opening at `opensAtMs`: they hear neither the announcement nor the reminder. */
+export function announcementHoldout(exp: ExperimentTimeline, m: Mission, opensAtMs: number, tz: string): HoldoutExclusion | null {
+  return exp.holdoutOf(m, periodKey(m, opensAtMs, tz));
 }
 
 /** Delivery kind of the announcement: the pre-announcement and the announcement share it, so each player gets one of them per day. */

@@ -4,7 +4,8 @@ import type { Clock } from '../platform/clock.js';
 import type { Config } from '../platform/config.js';
 import type { MissionCatalog } from '../missions/catalog.js';
 import { countAudience } from './audience.js';
-import { ANNOUNCE_KIND, announcedMission, announcementSegment } from './announcement.js';
+import { ANNOUNCE_KIND, announcedMission, announcementHoldout, announcementSegment } from './announcement.js';
+import { NO_EXPERIMENT, type ExperimentTimeline } from '../missions/experiments.js';
 import { Deliveries } from './deliveries.js';
 import { formatLocal, localParts } from '../domain/time.js';
 import { currentOrNextOccurrence, occurrenceOn } from '../domain/window.js';
@@ -91,6 +92,8 @@ export interface EstimateServices {
   database: Database;
   log?: Logger;
   catalog: Pick<MissionCatalog, 'active' | 'goldenMission'>;
+  /** the golden-hour experiment: its holdout is not sent to, so it is not counted */
+  experiments?: { timeline(): Promise<ExperimentTimeline> };
 }
 
 export interface AnnouncementEstimate {
@@ -133,7 +136,8 @@ export async function estimateAnnouncement(s: EstimateServices, day?: string): P
   const closes = occ.closesAt.getTime();
   const rate = s.config.broadcastRate;
   const deliveries = new Deliveries(s.database);
-  const recipients = (await countAudience(s.database, announcementSegment(s, opens), ANNOUNCE_KIND, d)) + (await deliveries.countUntried(ANNOUNCE_KIND, d));
+  const holdout = announcementHoldout((await s.experiments?.timeline()) ?? NO_EXPERIMENT, m, opens, tz);
+  const recipients = (await countAudience(s.database, announcementSegment(s, opens, null, holdout), ANNOUNCE_KIND, d)) + (await deliveries.countUntried(ANNOUNCE_KIND, d));
   const plan = planReach({
     recipients,
     ratePerS: rate,

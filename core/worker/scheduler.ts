@@ -10,7 +10,7 @@ import type { Database } from '../../db/connection.js';
 import type { Clock } from '../platform/clock.js';
 import type { Metrics } from '../platform/metrics.js';
 import type { MissionCatalog } from '../missions/catalog.js';
-import { ANNOUNCE_KIND, type AnnouncementTexts, announcementMessage, announcementSegment, preAnnouncementMessage, reminderMessage } from '../delivery/announcement.js';
+import { ANNOUNCE_KIND, type AnnouncementTexts, announcementHoldout, announcementMessage, announcementSegment, preAnnouncementMessage, reminderMessage } from '../delivery/announcement.js';
 import { Broadcaster, type BroadcastResult, type SendApi } from '../delivery/sendLoop.js';
 import { estimateAnnouncement, type AnnouncementEstimate } from '../delivery/estimate.js';
 import { addDays, formatLocal, localParts } from '../domain/time.js';
@@ -303,7 +303,7 @@ export class Scheduler {
     // the experiment's holdout hears nothing; a variant player reads their variant's rewards
     const period = periodKey(m, j.opensAt, this.s.config.tz);
     const exp = (await this.s.experiments?.timeline()) ?? NO_EXPERIMENT;
-    const holdout = exp.holdoutOf(m, period);
+    const holdout = announcementHoldout(exp, m, j.opensAt, this.s.config.tz);
     const theirs = (id: number) => ({ ...m, rewards: exp.rewardsFor(m, id, period) });
     const clock = this.s.clock;
     let res: BroadcastResult;
@@ -318,7 +318,7 @@ export class Scheduler {
       res = await b.run({
         kind: ANNOUNCE_KIND,
         day: j.day,
-        segment: { ...announcementSegment(this.s, j.opensAt, only), holdout },
+        segment: announcementSegment(this.s, j.opensAt, only, holdout),
         render: (r) =>
           clock.nowMs() < j.opensAt
             ? { ...preAnnouncementMessage(theirs(r.id), r.languageCode, ctx), variant: 'pre' }

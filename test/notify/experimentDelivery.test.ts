@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import { createHarness, kst, ADMIN_ID, type Harness } from '../support/harness.js';
 import { startFakeBotApi, type FakeBotApi } from '../support/fakeBotApi.js';
 import { Scheduler } from '../../core/worker/scheduler.js';
+import { estimateAnnouncement } from '../../core/delivery/estimate.js';
 import { assignArm, HOLDOUT_ARM } from '../../core/domain/experiment.js';
 import { holdoutSql } from '../../core/missions/experiments.js';
 import { fakeApi, seedPlayers } from './support.js';
@@ -41,9 +42,10 @@ describe('announcement audience under an experiment', () => {
     expect(mismatches).toEqual([]);
   });
 
-  it('the 21:30 announcement skips holdout players and tells each variant its own rewards', async () => {
+  it('the 21:30 announcement skips holdout players and tells each variant its own rewards; its reach estimate counts exactly who it is sent to', async () => {
     h.clock.freeze(kst('21:20:00'));
     const ids = await seedPlayers(h.s, 40, { language: () => 'ko' });
+    const estimate = await estimateAnnouncement(h.s, '2026-11-27');
     const sch = new Scheduler(h.s, { guard: null, api: fakeApi(fake.apiRoot), owner: 'w1' });
     h.clock.freeze(kst('21:25:00'));
     await sch.tick();
@@ -54,6 +56,8 @@ describe('announcement audience under an experiment', () => {
     const expected = ids.filter((u) => arm(u) !== HOLDOUT_ARM).sort((a, b) => a - b);
     expect(ids.some((u) => arm(u) === HOLDOUT_ARM)).toBe(true);
     expect(fake.messages.map((m) => m.chatId).sort((a, b) => a - b)).toEqual(expected);
+    // the holdout is not sent to, so the plan that decided when sending starts did not count it
+    expect(estimate!.recipients).toBe(fake.messages.length);
     for (const m of fake.messages) {
       const diamonds = arm(m.chatId) === 'double' ? 200 : 100;
       expect(m.text).toContain(`${diamonds}`);
