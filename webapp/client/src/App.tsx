@@ -93,48 +93,28 @@ export interface AppProps {
 
 const defaultLoadAdmin = () => import('./admin/AdminPage').then((m) => m.AdminPage);
 
-export function App({ session, fetchImpl, timeSyncMs, missionPollMs, loadAdmin = defaultLoadAdmin }: AppProps) {
-  const { lang, devMode } = session;
-  const api = useMemo(() => createApi({ auth: () => session.initData, refreshAuth: session.renew, fetch: fetchImpl }), [session.initData, session.renew, fetchImpl]);
-  const clock = useMemo(() => new ServerClock(), []);
-  const intents = useMemo(() => new ClaimIntents(), []);
-  const [me, setMe] = useState<Me | null>(null);
-  const [list, setList] = useState<{ missions: Mission[]; fetchedAt: number } | null>(null);
-  const [loadError, setLoadError] = useState<string | null>(null);
+type MissionState = { missions: Mission[]; fetchedAt: number } | null;
+
+/** The server second, ticking once per server second, aligned to the second so the countdown never drifts. */
+function useServerNow(clock: ServerClock) {
   const [now, setNow] = useState(() => clock.now());
-  const [page, setPage] = useState<Page>('missions');
-  const [tab, setTab] = useState<Tab>('DAILY');
-  const [claims, setClaims] = useState<Record<number, ClaimView>>({});
-  const [toast, setToast] = useState<string | null>(null);
-  const [playing, setPlaying] = useState(false);
-  const [Admin, setAdmin] = useState<ComponentType<AdminProps> | null>(null);
-  const toastChecked = useRef<string | null>(null);
-  const [nativeMain, setNativeMain] = useState(() => mainButtonAvailable());
-  const [share, setShare] = useState<ShareOffer | null>(null);
-  const missionsRef = useRef<Mission[]>([]);
-  missionsRef.current = list?.missions ?? [];
-
-  // after a golden claim: what this client can share, with the bot's prepared message and deep link
-  const prepareShare = useCallback(async () => {
-    const can = shareSupport();
-    if (!can.message && !can.story) return;
-    const prepared = await api.send<{ preparedMessageId: string | null; link: string | null }>('POST', '/api/share/golden').catch(() => null);
-    const offer: ShareOffer = {
-      messageId: can.message ? (prepared?.preparedMessageId ?? null) : null,
-      story: can.story ? { mediaUrl: new URL('/story-golden.jpg', window.location.href).href, link: prepared?.link ?? null } : null,
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout>;
+    const tick = () => {
+      const n = clock.now();
+      setNow(n);
+      timer = setTimeout(tick, 1000 - (n % 1000) + 5);
     };
-    if (offer.messageId || offer.story) setShare(offer);
-  }, [api]);
+    tick();
+    return () => clearTimeout(timer);
+  }, [clock]);
+  return [now, setNow] as const;
+}
 
-  const syncTime = useCallback(async () => {
-    const sent = Date.now();
-    const ti = await api.get<TimeInfo>('/api/time');
-    clock.sync(ti.serverTime, sent, Date.now(), ti.tz, ti.local);
-    setNow(clock.now());
-  }, [api, clock]);
-
-  const loadMe = useCallback(async () => setMe(await api.get<Me>('/api/me')), [api]);
-
+/** The in-app golden-hour toast: asked once per local day, shown for 6 s, marked seen on the server. */
+function useGoldenToast(api: Api, lang: Lang) {
+  const [toast, setToast] = useState<string | null>(null);
+  const toastChecked = useRef<string | null>(null);
   const checkToast = useCallback(
     async (day: string) => {
       if (toastChecked.current === day) return;
@@ -147,6 +127,58 @@ export function App({ session, fetchImpl, timeSyncMs, missionPollMs, loadAdmin =
     },
     [api, lang],
   );
+  useEffect(() => {
+    if (!toast) return;
+    const h = setTimeout(() => setToast(null), 6000);
+    return () => clearTimeout(h);
+  }, [toast]);
+  return { toast, checkToast };
+}
+
+/** After a golden claim: what this client can share, with the bot's prepared message and deep link. */
+function useGoldenShare(api: Api) {
+  const [share, setShare] = useState<ShareOffer | null>(null);
+  const prepareShare = useCallback(async () => {
+    const can = shareSupport();
+    if (!can.message && !can.story) return;
+    const prepared = await api.send<{ preparedMessageId: string | null; link: string | null }>('POST', '/api/share/golden').catch(() => null);
+    const offer: ShareOffer = {
+      messageId: can.message ? (prepared?.preparedMessageId ?? null) : null,
+      story: can.story ? { mediaUrl: new URL('/story-golden.jpg', window.location.href).href, link: prepared?.link ?? null } : null,
+    };
+    if (offer.messageId || offer.story) setShare(offer);
+  }, [api]);
+  return { share, prepareShare };
+}
+
+interface PlayerDataOptions {
+  api: Api;
+  clock: ServerClock;
+  devMode: boolean;
+  timeSyncMs?: number;
+  missionPollMs?: number;
+  setNow: (n: number) => void;
+  checkToast: (day: string) => Promise<void>;
+}
+
+/**
+ * Who the player is and their missions: loaded at start and when the app becomes visible, the
+ * server time re-synced and the list polled, and re-fetched when a window opens or closes.
+ */
+function usePlayerData(o: PlayerDataOptions, now: number) {
+  const { api, clock, devMode, timeSyncMs, missionPollMs, setNow, checkToast } = o;
+  const [me, setMe] = useState<Me | null>(null);
+  const [list, setList] = useState<MissionState>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
+
+  const syncTime = useCallback(async () => {
+    const sent = Date.now();
+    const ti = await api.get<TimeInfo>('/api/time');
+    clock.sync(ti.serverTime, sent, Date.now(), ti.tz, ti.local);
+    setNow(clock.now());
+  }, [api, clock]);
+
+  const loadMe = useCallback(async () => setMe(await api.get<Me>('/api/me')), [api]);
 
   const retryTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const loadMissions = useCallback(async () => {
@@ -189,18 +221,6 @@ export function App({ session, fetchImpl, timeSyncMs, missionPollMs, loadAdmin =
     };
   }, [refreshAll, syncTime, loadMissions, timeSyncMs, missionPollMs, devMode]);
 
-  // one tick per server second, aligned to the second so the countdown never drifts
-  useEffect(() => {
-    let timer: ReturnType<typeof setTimeout>;
-    const tick = () => {
-      const n = clock.now();
-      setNow(n);
-      timer = setTimeout(tick, 1000 - (n % 1000) + 5);
-    };
-    tick();
-    return () => clearTimeout(timer);
-  }, [clock]);
-
   // a window opened or closed: re-fetch (progress resets, claim becomes possible, toast)
   const phase = list ? phaseKey(list.missions, now) : '';
   const lastPhase = useRef<string>('');
@@ -213,24 +233,24 @@ export function App({ session, fetchImpl, timeSyncMs, missionPollMs, loadAdmin =
     lastPhase.current = phase;
   }, [phase, loadMissions, loadMe]);
 
-  useEffect(() => {
-    if (!toast) return;
-    const h = setTimeout(() => setToast(null), 6000);
-    return () => clearTimeout(h);
-  }, [toast]);
+  return { me, setMe, list, setList, loadError, loadMe, loadMissions, refreshAll };
+}
 
-  // Telegram back button: shown on inner pages, returns to missions
-  useEffect(() => {
-    if (page === 'missions') return;
-    return showBackButton(() => setPage('missions'));
-  }, [page]);
+interface ClaimOptions {
+  api: Api;
+  intents: ClaimIntents;
+  missionsRef: { current: Mission[] };
+  setMe: (f: (m: Me | null) => Me | null) => void;
+  setList: (f: (l: MissionState) => MissionState) => void;
+  loadMe: () => Promise<void>;
+  loadMissions: () => Promise<void>;
+  prepareShare: () => Promise<void>;
+}
 
-  // the admin page is a separate chunk, fetched only when an admin opens it
-  useEffect(() => {
-    if (page !== 'admin' || Admin) return;
-    void loadAdmin().then((C) => setAdmin(() => C));
-  }, [page, Admin, loadAdmin]);
-
+/** Claims with their per-mission state: in flight, the rewards, or the refusal (with its retry time). */
+function useClaims(o: ClaimOptions) {
+  const { api, intents, missionsRef, setMe, setList, loadMe, loadMissions, prepareShare } = o;
+  const [claims, setClaims] = useState<Record<number, ClaimView>>({});
   const onClaim = useCallback(
     async (id: number) => {
       if (claims[id]?.inFlight) return;
@@ -256,7 +276,12 @@ export function App({ session, fetchImpl, timeSyncMs, missionPollMs, loadAdmin =
     },
     [api, intents, claims, loadMissions, loadMe, prepareShare],
   );
+  return { claims, onClaim };
+}
 
+/** The demo "play a round" (DEV_MODE): one play through the dev route, then look again as the consumer applies it. */
+function useDemoPlay(api: Api, loadMissions: () => Promise<void>, loadMe: () => Promise<void>) {
+  const [playing, setPlaying] = useState(false);
   const onPlay = useCallback(async () => {
     setPlaying(true);
     try {
@@ -268,6 +293,110 @@ export function App({ session, fetchImpl, timeSyncMs, missionPollMs, loadAdmin =
       setPlaying(false);
     }
   }, [api, loadMissions, loadMe]);
+  return { playing, onPlay };
+}
+
+/** Telegram's main button claims: the golden mission first, else the first claimable one. Returns the mission it claims. */
+function useMainButton(o: { active: boolean; missions: Mission[]; now: number; fetchedAt: number; lang: Lang; claims: Record<number, ClaimView>; onClaim: (id: number) => Promise<void> }) {
+  const { active, missions, now, fetchedAt, lang, claims, onClaim } = o;
+  const [nativeMain, setNativeMain] = useState(() => mainButtonAvailable());
+  const claimable = active ? [...missions].sort((a, b) => Number(b.isGoldenHour) - Number(a.isGoldenHour)).find((m) => !m.autoClaim && shownStatus(m, now, fetchedAt) === 'completed') : undefined;
+  const mainId = nativeMain ? claimable?.id : undefined;
+  const mainBusy = mainId !== undefined && Boolean(claims[mainId]?.inFlight);
+  const mainText = claimable ? `${t(lang, 'claim')} · ${rewardText(claimable.rewards)}` : '';
+  useEffect(() => {
+    if (!nativeMain) return;
+    if (!setMainButton(mainId === undefined ? null : { text: mainText, busy: mainBusy, onClick: () => void onClaim(mainId) })) setNativeMain(false);
+  }, [nativeMain, mainId, mainBusy, mainText, onClaim]);
+  useEffect(() => () => void (nativeMain && setMainButton(null)), [nativeMain]);
+  return mainId;
+}
+
+interface MissionsPageProps {
+  lang: Lang;
+  list: MissionState;
+  loadError: string | null;
+  now: number;
+  tab: Tab;
+  onTab: (t: Tab) => void;
+  claims: Record<number, ClaimView>;
+  onClaim: (id: number) => Promise<void>;
+  mainId: number | undefined;
+  share: ShareOffer | null;
+  demo: { playing: boolean; onPlay: () => void } | null;
+}
+
+/** The missions page: tabs (only those with missions), the golden-hour card, the demo play button, the other missions. */
+function MissionsPage({ lang, list, loadError, now, tab, onTab, claims, onClaim, mainId, share, demo }: MissionsPageProps) {
+  const missions = list?.missions ?? [];
+  const tabs = visibleTabs(missions);
+  const shownTab = tabs.includes(tab) ? tab : 'DAILY';
+  const golden = shownTab === 'DAILY' ? missions.filter((m) => m.isGoldenHour) : [];
+  const others = missions.filter((m) => !m.isGoldenHour && tabOf(m) === shownTab);
+  const fetchedAt = list?.fetchedAt ?? now;
+  return (
+    <>
+      {tabs.length > 0 && (
+        <div class="tabs" role="tablist" data-testid="tabs">
+          {tabs.map((k) => (
+            <button type="button" role="tab" key={k} aria-selected={shownTab === k} class={shownTab === k ? 'on' : ''} onClick={() => onTab(k)}>
+              {t(lang, TAB_LABEL[k])}
+            </button>
+          ))}
+        </div>
+      )}
+      {!list && !loadError && <p class="hint center">{t(lang, 'loading')}</p>}
+      {loadError && !list && (
+        <p class="claim-err center" role="alert">
+          {t(lang, 'loadFailed')}: {errorMessage(lang, loadError)}
+        </p>
+      )}
+      {golden.map((m) => (
+        <GoldenCard key={m.id} m={m} now={now} fetchedAt={fetchedAt} lang={lang} claim={claims[m.id]} onClaim={onClaim} viaMainButton={mainId === m.id}>
+          {claims[m.id]?.success && share && <SharePanel lang={lang} offer={share} />}
+        </GoldenCard>
+      ))}
+      {demo && list && (
+        <button type="button" class="btn play" disabled={demo.playing} onClick={demo.onPlay} data-testid="play-round">
+          {demo.playing ? t(lang, 'playing') : t(lang, 'playRound')}
+        </button>
+      )}
+      {others.map((m) => (
+        <MissionCard key={m.id} m={m} now={now} fetchedAt={fetchedAt} lang={lang} claim={claims[m.id]} onClaim={onClaim} viaMainButton={mainId === m.id} />
+      ))}
+      {list && others.length === 0 && <p class="hint center">{t(lang, 'noMissions')}</p>}
+    </>
+  );
+}
+
+export function App({ session, fetchImpl, timeSyncMs, missionPollMs, loadAdmin = defaultLoadAdmin }: AppProps) {
+  const { lang, devMode } = session;
+  const api = useMemo(() => createApi({ auth: () => session.initData, refreshAuth: session.renew, fetch: fetchImpl }), [session.initData, session.renew, fetchImpl]);
+  const clock = useMemo(() => new ServerClock(), []);
+  const intents = useMemo(() => new ClaimIntents(), []);
+  const [now, setNow] = useServerNow(clock);
+  const [page, setPage] = useState<Page>('missions');
+  const [tab, setTab] = useState<Tab>('DAILY');
+  const [Admin, setAdmin] = useState<ComponentType<AdminProps> | null>(null);
+  const { share, prepareShare } = useGoldenShare(api);
+  const { toast, checkToast } = useGoldenToast(api, lang);
+  const { me, setMe, list, setList, loadError, loadMe, loadMissions, refreshAll } = usePlayerData({ api, clock, devMode, timeSyncMs, missionPollMs, setNow, checkToast }, now);
+  const missionsRef = useRef<Mission[]>([]);
+  missionsRef.current = list?.missions ?? [];
+  const { claims, onClaim } = useClaims({ api, intents, missionsRef, setMe, setList, loadMe, loadMissions, prepareShare });
+  const { playing, onPlay } = useDemoPlay(api, loadMissions, loadMe);
+
+  // Telegram back button: shown on inner pages, returns to missions
+  useEffect(() => {
+    if (page === 'missions') return;
+    return showBackButton(() => setPage('missions'));
+  }, [page]);
+
+  // the admin page is a separate chunk, fetched only when an admin opens it
+  useEffect(() => {
+    if (page !== 'admin' || Admin) return;
+    void loadAdmin().then((C) => setAdmin(() => C));
+  }, [page, Admin, loadAdmin]);
 
   // deep link from the bot (/start golden): open straight on the golden-hour card
   const wantsGolden = useMemo(() => deepLinkTarget(session.initData, window.location) === 'golden', [session.initData]);
@@ -278,23 +407,8 @@ export function App({ session, fetchImpl, timeSyncMs, missionPollMs, loadAdmin =
   }, [wantsGolden, list !== null]);
 
   const missions = list?.missions ?? [];
-  const tabs = visibleTabs(missions);
-  const shownTab = tabs.includes(tab) ? tab : 'DAILY';
-  const golden = shownTab === 'DAILY' ? missions.filter((m) => m.isGoldenHour) : [];
-  const others = missions.filter((m) => !m.isGoldenHour && tabOf(m) === shownTab);
   const hot = list ? goldenOpen(missions, now, list.fetchedAt) : false;
-  const fetchedAt = list?.fetchedAt ?? now;
-
-  // Telegram's main button claims: the golden mission first, else the first claimable one
-  const claimable = page === 'missions' ? [...missions].sort((a, b) => Number(b.isGoldenHour) - Number(a.isGoldenHour)).find((m) => !m.autoClaim && shownStatus(m, now, fetchedAt) === 'completed') : undefined;
-  const mainId = nativeMain ? claimable?.id : undefined;
-  const mainBusy = mainId !== undefined && Boolean(claims[mainId]?.inFlight);
-  const mainText = claimable ? `${t(lang, 'claim')} · ${rewardText(claimable.rewards)}` : '';
-  useEffect(() => {
-    if (!nativeMain) return;
-    if (!setMainButton(mainId === undefined ? null : { text: mainText, busy: mainBusy, onClick: () => void onClaim(mainId) })) setNativeMain(false);
-  }, [nativeMain, mainId, mainBusy, mainText, onClaim]);
-  useEffect(() => () => void (nativeMain && setMainButton(null)), [nativeMain]);
+  const mainId = useMainButton({ active: page === 'missions', missions, now, fetchedAt: list?.fetchedAt ?? now, lang, claims, onClaim });
 
   return (
     <div class="app">
@@ -317,37 +431,19 @@ export function App({ session, fetchImpl, timeSyncMs, missionPollMs, loadAdmin =
       </header>
       <main class="content">
         {page === 'missions' && (
-          <>
-            {tabs.length > 0 && (
-              <div class="tabs" role="tablist" data-testid="tabs">
-                {tabs.map((k) => (
-                  <button type="button" role="tab" key={k} aria-selected={shownTab === k} class={shownTab === k ? 'on' : ''} onClick={() => setTab(k)}>
-                    {t(lang, TAB_LABEL[k])}
-                  </button>
-                ))}
-              </div>
-            )}
-            {!list && !loadError && <p class="hint center">{t(lang, 'loading')}</p>}
-            {loadError && !list && (
-              <p class="claim-err center" role="alert">
-                {t(lang, 'loadFailed')}: {errorMessage(lang, loadError)}
-              </p>
-            )}
-            {golden.map((m) => (
-              <GoldenCard key={m.id} m={m} now={now} fetchedAt={fetchedAt} lang={lang} claim={claims[m.id]} onClaim={onClaim} viaMainButton={mainId === m.id}>
-                {claims[m.id]?.success && share && <SharePanel lang={lang} offer={share} />}
-              </GoldenCard>
-            ))}
-            {devMode && list && (
-              <button type="button" class="btn play" disabled={playing} onClick={onPlay} data-testid="play-round">
-                {playing ? t(lang, 'playing') : t(lang, 'playRound')}
-              </button>
-            )}
-            {others.map((m) => (
-              <MissionCard key={m.id} m={m} now={now} fetchedAt={fetchedAt} lang={lang} claim={claims[m.id]} onClaim={onClaim} viaMainButton={mainId === m.id} />
-            ))}
-            {list && others.length === 0 && <p class="hint center">{t(lang, 'noMissions')}</p>}
-          </>
+          <MissionsPage
+            lang={lang}
+            list={list}
+            loadError={loadError}
+            now={now}
+            tab={tab}
+            onTab={setTab}
+            claims={claims}
+            onClaim={onClaim}
+            mainId={mainId}
+            share={share}
+            demo={devMode ? { playing, onPlay: () => void onPlay() } : null}
+          />
         )}
         {page === 'wallet' && <WalletPage me={me} lang={lang} />}
         {page === 'admin' &&
@@ -361,4 +457,3 @@ export function App({ session, fetchImpl, timeSyncMs, missionPollMs, loadAdmin =
     </div>
   );
 }
-
