@@ -1,5 +1,6 @@
-import { execSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,7 +27,8 @@ import { fakeTelegramScript } from './support/fakeTelegram.js';
  * Screenshots of each state go to test-output/e2e/ (kept out of git).
  */
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const dist = path.join(root, 'webapp/client/dist');
+/** the client, built fresh for this run into a temporary directory: never a stale build, never racing another build of webapp/client/dist */
+let dist = '';
 const shots = path.join(root, 'test-output/e2e');
 const BOT_TOKEN = '7000000001:E2E-miniapp-token-abcdef';
 const ADMIN = 9001;
@@ -86,7 +88,11 @@ describe('Mini App in Chromium: locked at 21:29, live at 21:30, three plays, cla
   const shot = (page: Page, name: string) => page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
 
   beforeAll(async () => {
-    if (!existsSync(path.join(dist, 'index.html'))) execSync('npm run build', { cwd: root, stdio: 'inherit' });
+    dist = mkdtempSync(path.join(os.tmpdir(), 'gh-e2e-client-'));
+    execFileSync(process.execPath, [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'webapp/client/vite.config.ts', '--outDir', dist, '--emptyOutDir', '--logLevel', 'error'], {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     mkdirSync(shots, { recursive: true });
     backend = await freshBackend();
     bot = await startFakePreparedMessages({ username: 'golden_e2e_bot' });
@@ -132,6 +138,7 @@ describe('Mini App in Chromium: locked at 21:29, live at 21:30, three plays, cla
     await s?.close();
     await backend?.dispose();
     await bot?.close();
+    if (dist) rmSync(dist, { recursive: true, force: true });
   });
 
   it('budget: the player first load (JS + CSS in index.html) is at most 60 KB gzipped, without the admin chunk', () => {
