@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler, Next } from 'hono';
 import { DomainError } from '../../core/domain/errors.js';
 import type { KeyValueStore } from '../../core/platform/stores.js';
 import type { AuthEnv } from './auth.js';
@@ -32,22 +32,45 @@ interface Stored {
 
 const KEY_RE = /^[\x21-\x7e]{1,255}$/;
 
-export function idempotency(o: IdempotencyOptions): MiddlewareHandler<AuthEnv> {
+/** One request's place in the store: its key and the request it must stay bound to. */
+export interface IdempotencyTicket {
+  storeKey: string;
+  fp: string;
+}
+
+/**
+ * The idempotency steps apart, so a caller can send the first store write beside other Redis work
+ * (claimGuard.ts); `idempotency()` below runs them in order.
+ */
+export function idempotencySteps(o: IdempotencyOptions) {
   const ttl = o.ttlS ?? 600;
   const pendingTtl = Math.min(o.pendingTtlS ?? 15, ttl);
-  return async (c, next) => {
-    const key = c.req.header('x-idempotency-key') ?? c.req.header('idempotency-key');
-    if (key === undefined || key === '') throw new DomainError('IDEMPOTENCY_KEY_REQUIRED', 'send X-Idempotency-Key (a fresh random value per claim intent)');
-    if (!KEY_RE.test(key)) throw new DomainError('IDEMPOTENCY_KEY_INVALID', 'idempotency key must be 1–255 printable ASCII characters');
-    const user = c.get('user');
-    const storeKey = `idem:${user.id}:${key}`;
-    const fp = `${c.req.method} ${c.req.path}`;
-    const created = await o.store.setIfAbsent(storeKey, JSON.stringify({ state: 'pending', fp } satisfies Stored), pendingTtl);
-    if (!created) {
-      const raw = await o.store.get(storeKey);
+  const pending = (t: IdempotencyTicket) => JSON.stringify({ state: 'pending', fp: t.fp } satisfies Stored);
+  return {
+    /** the request's key, checked (400 when missing or malformed); no store work */
+    ticket(c: Context<AuthEnv>): IdempotencyTicket {
+      const key = c.req.header('x-idempotency-key') ?? c.req.header('idempotency-key');
+      if (key === undefined || key === '') throw new DomainError('IDEMPOTENCY_KEY_REQUIRED', 'send X-Idempotency-Key (a fresh random value per claim intent)');
+      if (!KEY_RE.test(key)) throw new DomainError('IDEMPOTENCY_KEY_INVALID', 'idempotency key must be 1–255 printable ASCII characters');
+      return { storeKey: `idem:${c.get('user').id}:${key}`, fp: `${c.req.method} ${c.req.path}` };
+    },
+    /** the in-flight marker, set if absent; true when this request took the key */
+    reserve(t: IdempotencyTicket): Promise<boolean> {
+      return o.store.setIfAbsent(t.storeKey, pending(t), pendingTtl);
+    },
+    /** frees a key this request reserved but will not run (refused before the handler) */
+    release(t: IdempotencyTicket): Promise<void> {
+      return o.store.del(t.storeKey);
+    },
+    /**
+     * After `reserve` found the key taken: the replay of the finished request, or 422/409 thrown;
+     * undefined when the key lapsed meanwhile and this request took it.
+     */
+    async settleTaken(c: Context<AuthEnv>, t: IdempotencyTicket): Promise<Response | undefined> {
+      const raw = await o.store.get(t.storeKey);
       const prev: Stored | null = raw ? JSON.parse(raw) : null;
       if (prev) {
-        if (prev.fp !== fp) throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'this idempotency key was used for another request');
+        if (prev.fp !== t.fp) throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'this idempotency key was used for another request');
         if (prev.state === 'pending') throw new DomainError('REQUEST_IN_PROGRESS', 'a request with this key is still in progress', { retryAfterS: 1 });
         o.metrics?.idempotencyReplay.inc();
         return c.body(prev.body ?? '', prev.status as 200, {
@@ -56,29 +79,46 @@ export function idempotency(o: IdempotencyOptions): MiddlewareHandler<AuthEnv> {
         });
       }
       // expired between the two calls: take it now
-      if (!(await o.store.setIfAbsent(storeKey, JSON.stringify({ state: 'pending', fp } satisfies Stored), pendingTtl))) {
+      if (!(await o.store.setIfAbsent(t.storeKey, pending(t), pendingTtl))) {
         throw new DomainError('REQUEST_IN_PROGRESS', 'a request with this key is still in progress', { retryAfterS: 1 });
       }
-    }
-    try {
-      await next();
-    } catch (err) {
-      // a domain outcome (4xx) is final and replayable; anything else frees the key for a retry
-      if (err instanceof DomainError && err.status < 500) {
-        const { problemBody } = await import('./problem.js');
-        const body = JSON.stringify(problemBody(err.code, err.message));
-        await o.store.set(storeKey, JSON.stringify({ state: 'done', fp, status: err.status, body, contentType: 'application/problem+json' } satisfies Stored), ttl);
-      } else {
-        await o.store.del(storeKey);
+      return undefined;
+    },
+    /** runs the handler under a reserved key and keeps its outcome for replays */
+    async run(c: Context<AuthEnv>, next: Next, t: IdempotencyTicket): Promise<void> {
+      const { storeKey, fp } = t;
+      try {
+        await next();
+      } catch (err) {
+        // a domain outcome (4xx) is final and replayable; anything else frees the key for a retry
+        if (err instanceof DomainError && err.status < 500) {
+          const { problemBody } = await import('./problem.js');
+          const body = JSON.stringify(problemBody(err.code, err.message));
+          await o.store.set(storeKey, JSON.stringify({ state: 'done', fp, status: err.status, body, contentType: 'application/problem+json' } satisfies Stored), ttl);
+        } else {
+          await o.store.del(storeKey);
+        }
+        throw err;
       }
-      throw err;
+      const res = c.res;
+      if (res.status >= 500) {
+        await o.store.del(storeKey);
+        return;
+      }
+      const body = await res.clone().text();
+      await o.store.set(storeKey, JSON.stringify({ state: 'done', fp, status: res.status, body, contentType: res.headers.get('content-type') ?? undefined } satisfies Stored), ttl);
+    },
+  };
+}
+
+export function idempotency(o: IdempotencyOptions): MiddlewareHandler<AuthEnv> {
+  const steps = idempotencySteps(o);
+  return async (c, next) => {
+    const t = steps.ticket(c);
+    if (!(await steps.reserve(t))) {
+      const replay = await steps.settleTaken(c, t);
+      if (replay) return replay;
     }
-    const res = c.res;
-    if (res.status >= 500) {
-      await o.store.del(storeKey);
-      return;
-    }
-    const body = await res.clone().text();
-    await o.store.set(storeKey, JSON.stringify({ state: 'done', fp, status: res.status, body, contentType: res.headers.get('content-type') ?? undefined } satisfies Stored), ttl);
+    await steps.run(c, next, t);
   };
 }

@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Logger } from 'pino';
@@ -55,24 +55,45 @@ export function addressKey(ip: string): string {
   return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
 }
 
-export function rateLimit(o: RateLimitOptions): MiddlewareHandler<AuthEnv> {
+/**
+ * The claim rate limit as a check rather than a middleware, so a caller can issue it beside other
+ * Redis work in one round trip (claimGuard.ts). Both buckets are consumed at once (one pipelined
+ * exchange on the connection); resolves to the 429 to throw, or null when allowed.
+ */
+export function rateLimitCheck(o: RateLimitOptions): (c: Context<AuthEnv>) => Promise<DomainError | null> {
   const pair = createLimiter(o);
   const perUser = createLimiter({ ...o, keyPrefix: `${o.keyPrefix}:user` });
   const sample = o.logSample ?? 0.1;
   const rnd = o.random ?? Math.random;
-  return async (c, next) => {
+  const refusal = (rej: RateLimiterRes, userId: number | undefined) => {
+    const retryAfterS = Math.max(1, Math.ceil(rej.msBeforeNext / 1000));
+    o.metrics?.rateLimited.inc({ route: o.route });
+    if (rnd() < sample) o.log?.info({ route: o.route, userId, retryAfterS }, 'rate limited (sampled)');
+    return new DomainError('RATE_LIMITED', `too many requests; retry in ${retryAfterS} s`, { retryAfterS });
+  };
+  return async (c) => {
     const user = c.get('user');
     const who = String(user?.id ?? 'anon');
-    try {
-      await pair.consume(`${addressKey(o.clientIp(c))}|${who}`, 1);
-      if (user) await perUser.consume(who, 1);
-    } catch (rej) {
-      if (!(rej instanceof RateLimiterRes)) throw rej;
-      const retryAfterS = Math.max(1, Math.ceil(rej.msBeforeNext / 1000));
-      o.metrics?.rateLimited.inc({ route: o.route });
-      if (rnd() < sample) o.log?.info({ route: o.route, userId: user?.id, retryAfterS }, 'rate limited (sampled)');
-      throw new DomainError('RATE_LIMITED', `too many requests; retry in ${retryAfterS} s`, { retryAfterS });
+    const [p, u] = await Promise.allSettled([pair.consume(`${addressKey(o.clientIp(c))}|${who}`, 1), user ? perUser.consume(who, 1) : Promise.resolve(null)]);
+    if (p.status === 'rejected') {
+      if (!(p.reason instanceof RateLimiterRes)) throw p.reason;
+      // a request the pair bucket refuses never counted against the player's own bucket: give the point back
+      if (user && u.status === 'fulfilled') await perUser.reward(who, 1).catch(() => {});
+      return refusal(p.reason, user?.id);
     }
+    if (u.status === 'rejected') {
+      if (!(u.reason instanceof RateLimiterRes)) throw u.reason;
+      return refusal(u.reason, user?.id);
+    }
+    return null;
+  };
+}
+
+export function rateLimit(o: RateLimitOptions): MiddlewareHandler<AuthEnv> {
+  const check = rateLimitCheck(o);
+  return async (c, next) => {
+    const refused = await check(c);
+    if (refused) throw refused;
     await next();
   };
 }

@@ -3,8 +3,7 @@ import { isDomainError } from '../../../core/domain/errors.js';
 import { localIso } from '../../../core/domain/time.js';
 import type { Services } from '../../../core/services.js';
 import type { AuthEnv } from '../auth.js';
-import { idempotency } from '../idempotency.js';
-import { rateLimit } from '../rateLimit.js';
+import { claimGuard } from '../claimGuard.js';
 import { shareRoutes } from './share.js';
 import { toastRoutes } from './toast.js';
 
@@ -22,7 +21,7 @@ export interface PlayerRoutesOptions {
 
 /**
  * The player's face of the API (docs/design.md): `GET /api/time` (public), `GET /api/me`,
- * `GET /api/mission`, `POST /api/mission/:id/claim` (rate limit, then idempotency key), the
+ * `GET /api/mission`, `POST /api/mission/:id/claim` (rate limit, then idempotency key, in one Redis round trip: claimGuard.ts), the
  * golden-hour toast and the share message.
  *
  * @example
@@ -55,8 +54,10 @@ export function playerRoutes(s: Services, options: PlayerRoutesOptions) {
   app.get('/api/mission', async (c) => c.json(await s.listMissions(c.get('user').id)));
   app.post(
     '/api/mission/:id/claim',
-    rateLimit({ route: '/api/mission/:id/claim', redis: s.stores.redis, keyPrefix: 'rl:claim', metrics: s.metrics, log: s.log, clientIp: o.clientIp, ...o.claimRateLimit }),
-    idempotency({ store: s.stores.kv, metrics: s.metrics }),
+    claimGuard({
+      rateLimit: { route: '/api/mission/:id/claim', redis: s.stores.redis, keyPrefix: 'rl:claim', metrics: s.metrics, log: s.log, clientIp: o.clientIp, ...o.claimRateLimit },
+      idempotency: { store: s.stores.kv, metrics: s.metrics },
+    }),
     async (c) => {
       const id = Number(c.req.param('id'));
       try {
