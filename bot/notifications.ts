@@ -1,8 +1,9 @@
-import { translate, translatorFor, type Lang } from './i18n.js';
+import { translate, translatorFor, type Lang, type Translate } from './i18n.js';
 import { zoneLabel } from '../core/domain/time.js';
 import type { NotificationTexts } from '../core/services.js';
 import type { DailyReport } from '../core/reports/report.js';
 import type { Rewards } from '../core/missions/catalog.js';
+import { COMPARED_METRICS, type ExperimentReport } from '../core/reports/experimentReport.js';
 
 /**
  * The texts core sends without a face in between — the announcement, the pre-announcement, the
@@ -14,10 +15,28 @@ const rewardText = (lang: Lang, r: Rewards) => translate(lang, 'notify.rewards',
 
 const hhmmss = (localIso: string) => localIso.slice(11, 19);
 
-/** The daily report as one Telegram message (plain text), Korean first, English otherwise. */
+const pts = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}`;
+
+/** The report's experiment section as lines: arms, then each variant against the holdout per metric. */
+export function experimentLines(t: Translate, date: string, e: ExperimentReport | null): string[] {
+  if (!e || e.comparisons.length === 0) return [];
+  const arms = e.arms.map((a) => `• ${a.name}: ${a.players} / ${a.participants} / ${a.claims}`).join('\n');
+  const lifts = e.comparisons.flatMap((c) =>
+    COMPARED_METRICS.map((k) =>
+      t('exp.lift', { date, variant: c.variant, metric: t(`exp.metric.${k}`), diff: pts(c[k].difference), lower: pts(c[k].lower), upper: pts(c[k].upper), verdict: t(`exp.verdict.${c[k].verdict}`) }),
+    ),
+  );
+  return [`🧪 ${e.id} (${t('exp.holdoutArm', { pct: e.holdoutPct })})\n${t('exp.armsHeader')}\n${arms}`, ...lifts];
+}
+
+/**
+ * The daily report as one Telegram message (plain text), Korean first, English otherwise, with the
+ * experiment section when the day had one. The one rendering of the report: /report replies with it
+ * and the automatic post (postDailyReport) sends it.
+ */
 export function formatReportText(r: DailyReport, lang: Lang): string {
   const t = translatorFor(lang);
-  return [
+  const figures = [
     t('report.title', { date: r.date, tz: r.tz }),
     r.window ? t('report.window', { start: hhmmss(r.window.start), end: hhmmss(r.window.end), zone: zoneLabel(r.tz) }) : t('report.noWindow'),
     '',
@@ -30,6 +49,7 @@ export function formatReportText(r: DailyReport, lang: Lang): string {
     t('report.ccu', r.ccu),
     t('report.deposit', r.depositCr),
   ].join('\n');
+  return [figures, ...experimentLines(t, r.date, r.experiment)].join('\n\n');
 }
 
 export const notificationTexts: NotificationTexts = {

@@ -8,7 +8,7 @@ import { errorText } from '../errors.js';
 import type { Translate } from '../i18n.js';
 import type { Feature } from './index.js';
 import { dailyReport, defaultReportDate } from '../../core/reports/report.js';
-import { COMPARED_METRICS, type ExperimentReport } from '../../core/reports/experimentReport.js';
+import { experimentLines } from '../notifications.js';
 
 export const EXPERIMENT_COMMANDS = ['experiment'];
 
@@ -89,20 +89,6 @@ export const experimentFeature: Feature = () => {
   composer.callbackQuery(/^exp:/, refuse);
   return composer;
 };
-
-const pts = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}`;
-
-/** The report's experiment section as lines: arms, then each variant against the holdout per metric. */
-export function experimentLines(t: Translate, date: string, e: ExperimentReport | null): string[] {
-  if (!e || e.comparisons.length === 0) return [];
-  const arms = e.arms.map((a) => `• ${a.name}: ${a.players} / ${a.participants} / ${a.claims}`).join('\n');
-  const lifts = e.comparisons.flatMap((c) =>
-    COMPARED_METRICS.map((k) =>
-      t('exp.lift', { date, variant: c.variant, metric: t(`exp.metric.${k}`), diff: pts(c[k].difference), lower: pts(c[k].lower), upper: pts(c[k].upper), verdict: t(`exp.verdict.${c[k].verdict}`) }),
-    ),
-  );
-  return [`🧪 ${e.id} (${t('exp.holdoutArm', { pct: e.holdoutPct })})\n${t('exp.armsHeader')}\n${arms}`, ...lifts];
-}
 
 /** The latest report's lift: the day of the latest golden hour that has started. */
 async function latestLiftText(ctx: BotContext): Promise<string> {

@@ -6,7 +6,6 @@ import type { BotContext } from '../context.js';
 import { isAdmin } from '../filters.js';
 import { errorText } from '../errors.js';
 import type { Feature } from './index.js';
-import { experimentLines } from './experiment.js';
 
 /**
  * /report [YYYY-MM-DD] (docs/design.md): the daily report as text in the admin's language,
@@ -28,7 +27,7 @@ export const reportFeature: Feature = () => {
     }
     try {
       const report = await dailyReport(ctx.s, date);
-      await ctx.reply([formatReportText(report, ctx.lang), ...experimentLines(ctx.t, date, report.experiment)].join('\n\n'));
+      await ctx.reply(formatReportText(report, ctx.lang));
       await ctx.replyWithDocument(new InputFile(new TextEncoder().encode(reportCsv(report)), `golden-hour-${date}.csv`));
     } catch (err) {
       if (!isDomainError(err)) throw err;

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { createHarness, kst, ADMIN_ID, BOT_TOKEN, type Harness } from '../support/harness.js';
 import { assignArm } from '../../core/domain/experiment.js';
+import { postDailyReport } from '../../core/reports/report.js';
 import { createBot } from '../../bot/createBot.js';
 import { BOT_INFO, recordCalls, textUpdate } from '../bot/support.js';
 
@@ -98,6 +99,18 @@ describe('daily report: experiment arms and lift', () => {
     expect(rec.lastText()).toContain('holdout 50% · base 50%');
     expect(rec.lastText()).toContain('2026-11-27 base vs holdout · participation');
     expect(rec.lastText()).toContain('not enough data yet');
+  });
+
+  it('the automatically posted report carries the same experiment section as /report', async () => {
+    const bot = createBot({ s: h.s, token: BOT_TOKEN, botInfo: BOT_INFO });
+    const rec = recordCalls(bot);
+    await bot.handleUpdate(textUpdate({ id: ADMIN_ID }, '/report 2026-11-27'));
+    const shown = rec.texts().find((x) => x.includes('📊'))!;
+    const sent: string[] = [];
+    expect(await postDailyReport(h.s, { sendMessage: async (_chat: number, text: string) => void sent.push(text) }, '2026-11-27')).toMatchObject({ sent: 1 });
+    expect(sent[0]).toContain(`🧪 ${EXP_ID}`);
+    expect(sent[0]).toContain('base vs 홀드아웃 · 참여');
+    expect(sent[0]).toBe(shown);
   });
 
   it('a day without an experiment has experiment: null', async () => {
