@@ -5,6 +5,7 @@ import { currentOrNextOccurrence, isWithinWindow, periodKey } from '../domain/wi
 import { getBalance } from './ledger.js';
 import { stampsOf } from '../domain/rewards.js';
 import type { ClaimDeps } from './claim.js';
+import type { ExperimentTimeline } from './experiments.js';
 
 export type MissionStatus = 'locked' | 'active' | 'completed' | 'claimed';
 
@@ -29,11 +30,11 @@ export async function listMissionsFor(deps: ViewDeps, userId: number): Promise<{
   const flag = await deps.flags.goldenHour();
   const visible = (await deps.catalog.active()).filter((m) => isLiveFor(m, flag, userId, deps.audience));
   const experiment = await deps.experiments?.timeline();
-  // holdout players do not see the golden mission at all; variant players see their variant's rewards
-  const keys = visible
-    .map((m) => ({ m, p: periodKey(m, nowMs, deps.tz) }))
-    .filter(({ m, p }) => !experiment?.isHoldout(m, userId, p))
-    .map(({ m, p }) => ({ m: experiment && m.isGoldenHour ? { ...m, rewards: experiment.rewardsFor(m, userId, p) } : m, p }));
+  const keys = visible.flatMap((m) => {
+    const p = periodKey(m, nowMs, deps.tz);
+    const seen = missionAsSeenBy(experiment, m, userId, p);
+    return seen ? [{ m: seen, p }] : [];
+  });
   const periods = [...new Set(keys.map((k) => k.p))];
   // the only per-request database work: this player's progress rows (missions and flag are cached)
   const rows = keys.length
@@ -46,6 +47,17 @@ export async function listMissionsFor(deps: ViewDeps, userId: number): Promise<{
   const healthy = deps.clockHealth.isHealthy();
   const missions = keys.map(({ m, p }) => view(m, p, byKey.get(`${m.id}|${p}`), nowMs, healthy, deps.tz));
   return { serverTime: new Date(nowMs).toISOString(), missions };
+}
+
+/**
+ * The mission as one player sees it in a period of the golden-hour experiment: a holdout player
+ * does not see the golden mission at all (null), a variant player sees their variant's rewards.
+ * The mission list and /start show it the same way.
+ */
+export function missionAsSeenBy<M extends Mission>(experiment: ExperimentTimeline | undefined, m: M, userId: number, period: string): M | null {
+  if (!experiment || !m.isGoldenHour) return m;
+  if (experiment.isHoldout(m, userId, period)) return null;
+  return { ...m, rewards: experiment.rewardsFor(m, userId, period) };
 }
 
 /**

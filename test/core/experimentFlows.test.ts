@@ -106,6 +106,18 @@ describe('golden-hour experiment in the flows', () => {
     expect(led[0]).toEqual({ n: 3, d: 200 });
   });
 
+  it('/start names the rewards the player sees in /missions: the variant\'s for a variant player, none of the golden mission for a holdout player', async () => {
+    const bot = createBot({ s: h.s, token: BOT_TOKEN, botInfo: BOT_INFO });
+    const rec = recordCalls(bot);
+    await bot.handleUpdate(textUpdate({ id: DOUBLE }, '/start'));
+    expect(rec.lastText()).toContain('다이아 200개');
+    await bot.handleUpdate(textUpdate({ id: BASE, languageCode: 'en' }, '/start'));
+    expect(rec.lastText()).toContain('100 diamonds');
+    await bot.handleUpdate(textUpdate({ id: HOLD }, '/start'));
+    expect(rec.lastText()).toContain('환영');
+    expect(rec.lastText()).not.toContain('다이아');
+  });
+
   it('auto-claim pays the variant rewards once and never a holdout player', async () => {
     const patch = await h.req(`/api/admin/missions/${golden}`, { method: 'PATCH', userId: ADMIN_ID, body: JSON.stringify({ autoClaim: true }) });
     expect(patch.status).toBe(200);
