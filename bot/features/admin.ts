@@ -6,6 +6,7 @@ import { updateMission } from '../../core/missions/adminMissions.js';
 import { goldenCounts } from '../../core/missions/goldenStatus.js';
 import { estimateAnnouncement } from '../../core/delivery/estimate.js';
 import { explainUser } from '../../core/missions/why.js';
+import { HOLDOUT_ARM } from '../../core/domain/experiment.js';
 import { formatLocal, looksLikeDate, zoneLabel } from '../../core/domain/time.js';
 import { parseTimeOfDay, validateWindow } from '../../core/domain/window.js';
 import type { BotContext } from '../context.js';
@@ -170,7 +171,7 @@ export const adminFeature: Feature = () => {
     if (!m) return void (await ctx.reply(t('golden.noMission')));
     let r;
     try {
-      r = await explainUser(s.database, m, userId, { date: dateArg, nowMs: s.clock.nowMs(), tz: s.config.tz });
+      r = await explainUser(s.database, m, userId, { date: dateArg, nowMs: s.clock.nowMs(), tz: s.config.tz, experiment: await s.experiments.timeline() });
     } catch (err) {
       if (!isDomainError(err)) throw err;
       return void (await ctx.reply(t('why.badDate', { value: dateArg ?? '' })));
@@ -190,7 +191,8 @@ export const adminFeature: Feature = () => {
     });
     const progress = r.progress ? t('why.progress', { progress: r.progress.progress, target: m.target, status: r.progress.status }) : '';
     const body = lines.length ? lines.join('\n') : t('why.none');
-    await ctx.reply(clip([header, body, progress].filter(Boolean).join('\n\n')));
+    const arm = r.arm ? t('why.arm', { arm: r.arm === HOLDOUT_ARM ? t('why.armHoldout') : r.arm }) : '';
+    await ctx.reply(clip([[header, arm].filter(Boolean).join('\n'), body, progress].filter(Boolean).join('\n\n')));
   });
 
   // everyone else: refused, nothing changes (their commands are refused by bot/commands.ts adminGate)

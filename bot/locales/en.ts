@@ -178,6 +178,8 @@ export const en: Messages = {
   'why.usage': 'Usage: /why <userId> [YYYY-MM-DD]',
   'why.badDate': (p) => `"${p.value}" is not a date. Use YYYY-MM-DD.`,
   'why.header': (p) => `🔎 User ${p.userId} · Golden Hour ${p.window} on ${p.date}\nShowing ${p.from} – ${p.to} ${p.zone}`,
+  'why.arm': (p) => `🧪 Experiment arm: ${p.arm}`,
+  'why.armHoldout': 'holdout (control)',
   'why.none': 'No actions recorded in this range.',
   'why.verdict.counted': '✅ counted',
   'why.verdict.outside_window': '⏰ outside window',

@@ -196,6 +196,8 @@ export const ko = {
   'why.badDate': (p: { value: string }) => `"${p.value}" 은(는) 날짜가 아닙니다. YYYY-MM-DD 로 입력하세요.`,
   'why.header': (p: { userId: number; date: string; window: string; from: string; to: string; zone: string }) =>
     `🔎 사용자 ${p.userId} · ${p.date} 골든아워 ${p.window}\n조회 범위 ${p.from} ~ ${p.to} ${p.zone}`,
+  'why.arm': (p: { arm: string }) => `🧪 실험 그룹: ${p.arm}`,
+  'why.armHoldout': '홀드아웃 (대조군)',
   'why.none': '이 범위에 기록된 행동이 없습니다.',
   'why.verdict.counted': '✅ 인정',
   'why.verdict.outside_window': '⏰ 시간 외',

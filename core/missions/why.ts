@@ -5,6 +5,7 @@ import { instantOf, localParts, parseDate } from '../domain/time.js';
 import { occurrenceOn, type TimeWindow } from '../domain/window.js';
 import { decodeVerdicts, evidenceDay } from './evidence.js';
 import type { Verdict } from '../../db/schema.js';
+import type { ExperimentTimeline } from './experiments.js';
 
 /** How far around the window /why looks (plays just before or after are the usual question). */
 export const WHY_MARGIN_MS = 60 * 60_000;
@@ -19,6 +20,8 @@ export interface WhyAction {
   /** the golden mission's verdict for this action, null when it was never decided for it */
   verdict: Verdict | null;
   periodKey: string | null;
+  /** the player's golden-hour experiment arm recorded with this action, null without an experiment */
+  arm: string | null;
 }
 
 export interface WhyReport {
@@ -30,6 +33,11 @@ export interface WhyReport {
   actions: WhyAction[];
   truncated: boolean;
   progress: { periodKey: string; progress: number; status: string } | null;
+  /**
+   * The player's golden-hour experiment arm for the date's period (holdout or a variant): as
+   * recorded with their plays of that period, else as the experiment assigns it; null without one.
+   */
+  arm: string | null;
 }
 
 /** Kept for importers; the rule is core/domain/time.ts parseDate. */
@@ -41,7 +49,12 @@ export { parseDate };
  * applied — counted, outside_window, flag_off, clock_unhealthy, holdout — and its ignored replays
  * (the evidence of core/missions/evidence.ts, kept EVIDENCE_RETENTION_DAYS).
  */
-export async function explainUser(database: Database, m: Mission, userId: number, opts: { date?: string; nowMs: number; tz: string }): Promise<WhyReport> {
+export async function explainUser(
+  database: Database,
+  m: Mission,
+  userId: number,
+  opts: { date?: string; nowMs: number; tz: string; experiment?: Pick<ExperimentTimeline, 'armOf'> },
+): Promise<WhyReport> {
   const date = opts.date ? parseDate(opts.date) : localParts(opts.nowMs, opts.tz).date;
   let fromMs: number;
   let toMs: number;
@@ -54,8 +67,8 @@ export async function explainUser(database: Database, m: Mission, userId: number
     toMs = fromMs + 86_400_000;
   }
   // the user's evidence rows in [from, to): their partitions (UTC days) bound the scan
-  const rows = await database.raw<{ action_id: string; type: string; received_at: string | Date; replays: number; verdicts: string | null; day: string }>(
-    `select action_id, type, received_at, replays, verdicts, day::text as day from play_evidence
+  const rows = await database.raw<{ action_id: string; type: string; received_at: string | Date; replays: number; verdicts: string | null; day: string; arm: string | null }>(
+    `select action_id, type, received_at, replays, verdicts, day::text as day, arm from play_evidence
      where user_id = $1 and received_at >= $2::timestamptz and received_at < $3::timestamptz and day between $4::date and $5::date
      order by received_at, action_id
      limit $6`,
@@ -71,8 +84,10 @@ export async function explainUser(database: Database, m: Mission, userId: number
       replays: Number(r.replays),
       verdict: mine?.verdict ?? null,
       periodKey: mine?.periodKey ?? null,
+      arm: r.arm ?? null,
     };
   });
+  const arm = actions.find((a) => a.periodKey === date && a.arm !== null)?.arm ?? opts.experiment?.armOf(m, userId, date) ?? null;
   const progressRows = await database.query<{ period_key: string; progress: number; status: string }>(
     sql`select period_key, progress, status from user_mission_progress where user_id = ${userId} and mission_id = ${m.id} and period_key = ${date}`,
   );
@@ -86,5 +101,6 @@ export async function explainUser(database: Database, m: Mission, userId: number
     actions,
     truncated,
     progress: pr ? { periodKey: pr.period_key, progress: Number(pr.progress), status: pr.status } : null,
+    arm,
   };
 }

@@ -4,6 +4,7 @@ import { sql } from 'drizzle-orm';
 import { createHarness, kst, ADMIN_ID, BOT_TOKEN, type Harness } from '../support/harness.js';
 import { assignArm } from '../../core/domain/experiment.js';
 import { getBalance } from '../../core/missions/ledger.js';
+import { explainUser } from '../../core/missions/why.js';
 import { createBot } from '../../bot/createBot.js';
 import { BOT_INFO, callbackUpdate, recordCalls, textUpdate } from '../bot/support.js';
 
@@ -104,6 +105,23 @@ describe('golden-hour experiment in the flows', () => {
     expect([b.diamonds, b.xp, b.tickets]).toEqual([200 + 0, 500, 1]);
     const led = await h.s.database.query<{ n: number; d: number }>(sql`select count(*)::int as n, sum(amount) filter (where kind = 'diamonds')::int as d from reward_ledger where user_id = ${DOUBLE}`);
     expect(led[0]).toEqual({ n: 3, d: 200 });
+  });
+
+  it('/why names the player\'s experiment arm for the period: the recorded one, or the assigned one without plays', async () => {
+    const bot = createBot({ s: h.s, token: BOT_TOKEN, botInfo: BOT_INFO });
+    const rec = recordCalls(bot);
+    await bot.handleUpdate(textUpdate({ id: ADMIN_ID }, `/why ${DOUBLE} 2026-11-27`));
+    expect(rec.lastText()).toContain('🧪 실험 그룹: double');
+    await bot.handleUpdate(textUpdate({ id: ADMIN_ID }, `/why ${HOLD} 2026-11-27`));
+    expect(rec.lastText()).toContain('🧪 실험 그룹: 홀드아웃 (대조군)');
+    await bot.handleUpdate(textUpdate({ id: ADMIN_ID, languageCode: 'en' }, `/why ${BASE} 2026-11-27`));
+    expect(rec.lastText()).toContain('🧪 Experiment arm: base');
+    // the day before the split was in force: no experiment, no arm line
+    await bot.handleUpdate(textUpdate({ id: ADMIN_ID, languageCode: 'en' }, `/why ${BASE} 2026-11-26`));
+    expect(rec.lastText()).not.toContain('Experiment arm');
+    const why = await explainUser(h.s.database, (await h.s.catalog.goldenMission())!, DOUBLE, { date: '2026-11-27', nowMs: h.clock.nowMs(), tz: h.s.config.tz });
+    expect(why.arm).toBe('double');
+    expect(why.actions.every((a) => a.arm === 'double')).toBe(true);
   });
 
   it('/start names the rewards the player sees in /missions: the variant\'s for a variant player, none of the golden mission for a holdout player', async () => {
