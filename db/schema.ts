@@ -33,6 +33,11 @@ export type FlagState = (typeof FLAG_STATES)[number];
 /** What a game server may report. */
 export const ACTION_TYPES = ['PLAY_GAME', 'DEPOSIT'] as const;
 export type ActionType = (typeof ACTION_TYPES)[number];
+/**
+ * How play_evidence stores an action type (two bytes instead of the name, in the row and its
+ * unique index). Fixed numbers, never reordered: the views of migrations/0007 decode them.
+ */
+export const ACTION_TYPE_CODES: Record<ActionType, number> = { PLAY_GAME: 1, DEPOSIT: 2 };
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 const userId = (name = 'user_id') => bigint(name, { mode: 'number' });
@@ -49,7 +54,8 @@ export const users = pgTable(
     blockedAt: ts('blocked_at'),
     createdAt: ts('created_at').notNull().defaultNow(),
   },
-  (t) => [index('users_last_active_idx').on(t.lastActiveAt)],
+  // no index on last_active_at: every play moves it, and an index on it would make each of those
+  // updates a new row version plus new index entries (no HOT update); the audience reads it in a scan
 );
 
 export const missions = pgTable(
@@ -155,7 +161,8 @@ export const playEvidence = pgTable(
     userId: userId().notNull(),
     receivedAt: ts('received_at').notNull(),
     day: date('day', { mode: 'string' }).notNull(),
-    type: text('type').notNull(),
+    /** ACTION_TYPE_CODES */
+    typeCode: smallint('type_code').notNull(),
     actionId: text('action_id').notNull(),
     amount: bigint('amount', { mode: 'number' }),
     replays: smallint('replays').notNull().default(0),
@@ -169,7 +176,10 @@ export const playEvidence = pgTable(
   },
   (t) => [
     // also /why's index (user first); the report reads whole day partitions, so no time index
-    uniqueIndex('play_evidence_once_uq').on(t.userId, t.type, t.actionId, t.day),
+    uniqueIndex('play_evidence_once2_uq').on(t.userId, t.typeCode, t.actionId, t.day),
+    // rows arrive in receive order, so a BRIN index (a few pages per day) serves time-range scans
+    index('play_evidence_received_brin').using('brin', t.receivedAt),
+    check('play_evidence_type_code', sql`${t.typeCode} in (${sql.raw(Object.values(ACTION_TYPE_CODES).join(','))})`),
   ],
 );
 

@@ -14,7 +14,8 @@ export interface SeenUser {
 /**
  * Player activity, recorded cheaply (for the announcement audience: any bot update, Mini App call or game
  * event counts): remembered in memory and written in one statement every few seconds, at most once
- * per user per minute. Feeds the broadcast audience (users.last_active_at) and CCU (activity_minutes).
+ * per user per minute. Feeds the broadcast audience (users.last_active_at) and CCU (activity_minutes;
+ * plays count for CCU through their evidence rows, so ingest writes no activity_minutes).
  */
 export class ActivityRecorder {
   private pending = new Map<number, SeenUser & { at: number }>();

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Database } from '../../db/connection.js';
-import { VERDICTS, type Verdict } from '../../db/schema.js';
+import { ACTION_TYPES, ACTION_TYPE_CODES, VERDICTS, type ActionType, type Verdict } from '../../db/schema.js';
 import { addDays } from '../domain/time.js';
 
 /**
@@ -22,9 +22,23 @@ const VERDICT_OF = new Map<string, Verdict>(VERDICTS.map((v) => [VERDICT_CODES[v
 /** The UTC day an instant falls on: the evidence's partition key. */
 export const evidenceDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
-/** `,<mission><code>` for one mission's verdict, `@<period>` appended when the period is not the day. */
+const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+const DAY = 86_400_000;
+const dayNumber = (date: string) => Date.parse(`${date}T00:00:00Z`) / DAY;
+
+/**
+ * `,<mission><code>` for one mission's verdict, with `@<period>` appended when the period key is
+ * not the row's UTC day: a day offset (`@+1`, the usual case of a zone east of UTC) when the
+ * period is a date, the key itself otherwise (`@2026-W48`).
+ */
 export function verdictEntry(missionId: number, verdict: Verdict, periodKey: string, day: string): string {
-  return periodKey === day ? `,${missionId}${VERDICT_CODES[verdict]}` : `,${missionId}${VERDICT_CODES[verdict]}@${periodKey}`;
+  const head = `,${missionId}${VERDICT_CODES[verdict]}`;
+  if (periodKey === day) return head;
+  if (DATE_RE.test(periodKey)) {
+    const d = dayNumber(periodKey) - dayNumber(day);
+    return `${head}@${d > 0 ? '+' : ''}${d}`;
+  }
+  return `${head}@${periodKey}`;
 }
 
 /** The entries of a `verdicts` column back as (mission, verdict, period). */
@@ -35,10 +49,22 @@ export function decodeVerdicts(text: string | null, day: string): { missionId: n
     const m = /^(\d+)([a-z])(?:@(.+))?$/.exec(part);
     if (!m) continue;
     const verdict = VERDICT_OF.get(m[2]!);
-    if (verdict) out.push({ missionId: Number(m[1]), verdict, periodKey: m[3] ?? day });
+    if (!verdict) continue;
+    const suffix = m[3];
+    const periodKey = suffix === undefined ? day : /^[+-]\d+$/.test(suffix) ? addDays(day, Number(suffix)) : suffix;
+    out.push({ missionId: Number(m[1]), verdict, periodKey });
   }
   return out;
 }
+
+/** The action type of an evidence row's `type_code` (ACTION_TYPE_CODES). */
+const TYPE_OF = new Map<number, ActionType>(ACTION_TYPES.map((t) => [ACTION_TYPE_CODES[t], t]));
+export const actionTypeOf = (code: number): ActionType | undefined => TYPE_OF.get(code);
+export const actionTypeCode = (type: ActionType | string): number => {
+  const c = ACTION_TYPE_CODES[type as ActionType];
+  if (c === undefined) throw new Error(`unknown action type ${type}`);
+  return c;
+};
 
 /** Tables partitioned by UTC day (play_evidence by `day`, activity_minutes by `minute`). */
 export const DAY_PARTITIONED = ['play_evidence', 'activity_minutes'] as const;

@@ -13,7 +13,7 @@ export { ACTION_TYPES, type ActionType, type GameEvent } from '../domain/events.
 import type { GameEvent } from '../domain/events.js';
 
 import type { Verdict } from '../../db/schema.js';
-import { partitionsOf, verdictEntry } from './evidence.js';
+import { actionTypeCode, partitionsOf, verdictEntry } from './evidence.js';
 
 export type { Verdict };
 
@@ -69,16 +69,16 @@ const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  */
 const APPLY_SQL = `with
   ins_ev as (
-    insert into play_evidence as e (user_id, received_at, day, type, action_id, amount, verdicts, vault_base, vault_x, vault_points, vault_mission, arm)
-    select * from unnest($1::bigint[], $2::timestamptz[], $3::date[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::int[], $9::real[], $10::int[], $11::int[], $12::text[])
+    insert into play_evidence as e (user_id, received_at, day, type_code, action_id, amount, verdicts, vault_base, vault_x, vault_points, vault_mission, arm)
+    select * from unnest($1::bigint[], $2::timestamptz[], $3::date[], $4::smallint[], $5::text[], $6::bigint[], $7::text[], $8::int[], $9::real[], $10::int[], $11::int[], $12::text[])
       as x(u, r, d, t, a, n, v, vb, vx, vp, vm, arm)
     -- a replay received the next UTC day lands in another partition: probe the day before too
-    where not exists (select 1 from play_evidence p where p.user_id = x.u and p.type = x.t and p.action_id = x.a and p.day = x.d - 1)
-    on conflict (user_id, type, action_id, day) do update set replays = least(e.replays + 1, 32767)
+    where not exists (select 1 from play_evidence p where p.user_id = x.u and p.type_code = x.t and p.action_id = x.a and p.day = x.d - 1)
+    on conflict (user_id, type_code, action_id, day) do update set replays = least(e.replays + 1, 32767)
     -- a new row has replays 0; a replayed one was just raised to 1 or more (xmax is not available on partitions)
-    returning user_id, type, action_id, vault_points, (replays = 0) as fresh
+    returning user_id, type_code, action_id, vault_points, (replays = 0) as fresh
   ),
-  fresh as (select user_id, type, action_id, vault_points from ins_ev where fresh),
+  fresh as (select user_id, type_code, action_id, vault_points from ins_ev where fresh),
   ins_users as (
     insert into users as u (id, last_active_at)
     select * from unnest($13::bigint[], $14::timestamptz[])
@@ -86,48 +86,42 @@ const APPLY_SQL = `with
     where u.last_active_at is null or u.last_active_at < excluded.last_active_at - interval '1 minute'
     returning 1
   ),
-  ins_minutes as (
-    insert into activity_minutes (minute, user_id)
-    select x.m, x.u from unnest($13::bigint[], $15::timestamptz[]) as x(u, m)
-    on conflict do nothing
-    returning 1
-  ),
   pairs as (
     select m.u as user_id, m.m as mission_id, m.p as period_key, m.v as verdict, m.r as received_at
-    from unnest($16::bigint[], $17::text[], $18::text[], $19::int[], $20::text[], $21::text[], $22::timestamptz[]) as m(u, t, a, m, p, v, r)
-    join fresh f on f.user_id = m.u and f.type = m.t and f.action_id = m.a
+    from unnest($15::bigint[], $16::smallint[], $17::text[], $18::int[], $19::text[], $20::text[], $21::timestamptz[]) as m(u, t, a, m, p, v, r)
+    join fresh f on f.user_id = m.u and f.type_code = m.t and f.action_id = m.a
   ),
   counted as (
     select c.user_id, c.mission_id, c.period_key, least(c.n, t.target) as n, c.n >= t.target as done, c.last
     from (select user_id, mission_id, period_key, count(*)::int as n, max(received_at) as last
           from pairs where verdict = 'counted' group by 1, 2, 3) c
-    join unnest($23::int[], $24::int[]) as t(mission_id, target) on t.mission_id = c.mission_id
+    join unnest($22::int[], $23::int[]) as t(mission_id, target) on t.mission_id = c.mission_id
     order by 1, 2, 3
   ),
   prog as (
     insert into user_mission_progress as p (user_id, mission_id, period_key, progress, status, completed_at, updated_at)
-    select user_id, mission_id, period_key, n, case when done then 'completed' else 'active' end, case when done then last end, $25::timestamptz
+    select user_id, mission_id, period_key, n, case when done then 'completed' else 'active' end, case when done then last end, $24::timestamptz
     from counted
     on conflict (user_id, mission_id, period_key) do update set
       progress = least(p.progress + excluded.progress, (select target_value from missions where id = excluded.mission_id)),
       status = case when p.status = 'active' and p.progress + excluded.progress >= (select target_value from missions where id = excluded.mission_id)
                     then 'completed' else p.status end,
       completed_at = case when p.status = 'active' and p.progress + excluded.progress >= (select target_value from missions where id = excluded.mission_id)
-                    then coalesce(excluded.completed_at, $25::timestamptz) else p.completed_at end,
+                    then coalesce(excluded.completed_at, $24::timestamptz) else p.completed_at end,
       updated_at = excluded.updated_at
     returning user_id, mission_id, period_key, status
   ),
   bal as (
     insert into balances as b (user_id, vault_points, updated_at)
-    select user_id, sum(vault_points), $25::timestamptz from fresh where vault_points is not null group by user_id order by user_id
+    select user_id, sum(vault_points), $24::timestamptz from fresh where vault_points is not null group by user_id order by user_id
     on conflict (user_id) do update set vault_points = b.vault_points + excluded.vault_points, updated_at = excluded.updated_at
     returning 1
   )
   select 'p' as k, user_id, mission_id, period_key, null::text as verdict, null::timestamptz as received_at, 0 as n from prog where status = 'completed'
   union all select 'v', 0, null, null, verdict, null, count(*)::int from pairs group by verdict
-  union all (select 'r', user_id, mission_id, period_key, verdict, received_at, 0 from pairs where verdict <> 'counted' limit $26)
+  union all (select 'r', user_id, mission_id, period_key, verdict, received_at, 0 from pairs where verdict <> 'counted' limit $25)
   union all select 'f', 0, null, null, null, null, (select count(*) from fresh)::int
-  union all select 'x', 0, null, null, null, null, (select count(*) from ins_users)::int + (select count(*) from ins_minutes)::int + (select count(*) from bal)::int`;
+  union all select 'x', 0, null, null, null, null, (select count(*) from ins_users)::int + (select count(*) from bal)::int`;
 
 /** Rejections returned by the statement for the sampled decision log (at most 50 are logged). */
 const REJECTIONS_RETURNED = 1000;
@@ -166,10 +160,10 @@ export async function applyEvents(
   const iso = isoMemo();
 
   const E = {
-    u: [] as number[], r: [] as string[], d: [] as string[], t: [] as string[], a: [] as string[], n: [] as (number | null)[],
+    u: [] as number[], r: [] as string[], d: [] as string[], t: [] as number[], a: [] as string[], n: [] as (number | null)[],
     v: [] as (string | null)[], vb: [] as (number | null)[], vx: [] as (number | null)[], vp: [] as (number | null)[], vm: [] as (number | null)[], arm: [] as (string | null)[],
   };
-  const M = { u: [] as number[], t: [] as string[], a: [] as string[], m: [] as number[], p: [] as string[], v: [] as Verdict[], r: [] as string[] };
+  const M = { u: [] as number[], t: [] as number[], a: [] as string[], m: [] as number[], p: [] as string[], v: [] as Verdict[], r: [] as string[] };
   const days = new Set<string>();
   const userLast = new Map<number, number>();
   let autoPossible = false;
@@ -180,6 +174,7 @@ export async function applyEvents(
     const at = local(e.receivedAt);
     const prev = userLast.get(e.userId);
     if (prev === undefined || e.receivedAt > prev) userLast.set(e.userId, e.receivedAt);
+    const typeCode = actionTypeCode(e.type);
     let verdicts = '';
     let arm: string | null = null;
     for (const m of byType.get(e.type) ?? []) {
@@ -188,7 +183,7 @@ export async function applyEvents(
       verdicts += verdictEntry(m.id, v, p, day);
       arm ??= ctx.experiment?.armOf(m, e.userId, p) ?? null;
       M.u.push(e.userId);
-      M.t.push(e.type);
+      M.t.push(typeCode);
       M.a.push(e.actionId);
       M.m.push(m.id);
       M.p.push(p);
@@ -199,7 +194,7 @@ export async function applyEvents(
     E.u.push(e.userId);
     E.r.push(r);
     E.d.push(day);
-    E.t.push(e.type);
+    E.t.push(typeCode);
     E.a.push(e.actionId);
     E.n.push(e.amount ?? null);
     E.v.push(verdicts || null);
@@ -218,11 +213,10 @@ export async function applyEvents(
       E.vm.push(null);
     }
   }
-  const U = { u: [] as number[], r: [] as string[], min: [] as string[] };
+  const U = { u: [] as number[], r: [] as string[] };
   for (const [u, ms] of [...userLast.entries()].sort((a, b) => a[0] - b[0])) {
     U.u.push(u);
     U.r.push(iso(ms));
-    U.min.push(iso(Math.floor(ms / 60_000) * 60_000));
   }
   const targets = { m: [] as number[], t: [] as number[] };
   for (const m of missionById.values()) {
@@ -238,7 +232,7 @@ export async function applyEvents(
   const now = deps.now().toISOString();
   const params = [
     E.u, pgArray(E.r), pgArray(E.d), E.t, E.a, E.n, E.v, E.vb, pgArray(E.vx), E.vp, E.vm, E.arm,
-    U.u, pgArray(U.r), pgArray(U.min),
+    U.u, pgArray(U.r),
     M.u, M.t, M.a, M.m, M.p, M.v, pgArray(M.r),
     targets.m, targets.t, now, deps.log ? REJECTIONS_RETURNED : 0,
   ];

@@ -3,7 +3,7 @@ import type { Database } from '../../db/connection.js';
 import type { Mission } from './catalog.js';
 import { instantOf, localParts, parseDate } from '../domain/time.js';
 import { occurrenceOn, type TimeWindow } from '../domain/window.js';
-import { decodeVerdicts, evidenceDay } from './evidence.js';
+import { actionTypeOf, decodeVerdicts, evidenceDay } from './evidence.js';
 import type { Verdict } from '../../db/schema.js';
 import type { ExperimentTimeline } from './experiments.js';
 
@@ -67,8 +67,8 @@ export async function explainUser(
     toMs = fromMs + 86_400_000;
   }
   // the user's evidence rows in [from, to): their partitions (UTC days) bound the scan
-  const rows = await database.raw<{ action_id: string; type: string; received_at: string | Date; replays: number; verdicts: string | null; day: string; arm: string | null }>(
-    `select action_id, type, received_at, replays, verdicts, day::text as day, arm from play_evidence
+  const rows = await database.raw<{ action_id: string; type_code: number; received_at: string | Date; replays: number; verdicts: string | null; day: string; arm: string | null }>(
+    `select action_id, type_code, received_at, replays, verdicts, day::text as day, arm from play_evidence
      where user_id = $1 and received_at >= $2::timestamptz and received_at < $3::timestamptz and day between $4::date and $5::date
      order by received_at, action_id
      limit $6`,
@@ -79,7 +79,7 @@ export async function explainUser(
     const mine = decodeVerdicts(r.verdicts, r.day).find((x) => x.missionId === m.id);
     return {
       actionId: r.action_id,
-      type: r.type,
+      type: actionTypeOf(Number(r.type_code)) ?? String(r.type_code),
       receivedAt: new Date(r.received_at).toISOString(),
       replays: Number(r.replays),
       verdict: mine?.verdict ?? null,

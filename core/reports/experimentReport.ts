@@ -6,11 +6,12 @@ import { HOLDOUT_ARM, armNames, assignArm } from '../domain/experiment.js';
 import { addDays, instantOf } from '../domain/time.js';
 import { compareArms, type ArmComparison } from './lift.js';
 import { evidenceDay } from '../missions/evidence.js';
+import { ACTION_TYPE_CODES } from '../../db/schema.js';
 
 /**
  * The experiment section of the daily report (docs/operations.md, "Reading the experiment").
  * Every arm is measured on the same footing, whatever it was shown:
- * - players: distinct players active on the local day (app, bot or game: activity_minutes);
+ * - players: distinct players active on the local day (app or bot: activity_minutes; game: the evidence);
  * - participants: of those, who played during the golden-hour window (the whole day without one);
  * - completions, claims: golden-mission progress of the period (zero for the holdout by design);
  * - depositCr2h: who deposited within 2 h of the window opening;
@@ -71,17 +72,23 @@ export async function experimentReport(
   const ids = golden.length ? sql.join(golden.map((m) => sql`${m.id}`), sql`, `) : sql`null`;
   const rows = await deps.database.query<{ user_id: string | number; played: boolean; deposited: boolean; returned: boolean; completed: boolean; claimed: boolean }>(
     sql`with players as (
-          select distinct user_id from activity_minutes where minute >= ${iso(dayStart)}::timestamptz and minute < ${iso(dayEnd)}::timestamptz
+          select user_id from activity_minutes where minute >= ${iso(dayStart)}::timestamptz and minute < ${iso(dayEnd)}::timestamptz
+          union
+          select user_id from play_evidence where day between ${evidenceDay(dayStart)}::date and ${evidenceDay(dayEnd - 1)}::date
+            and received_at >= ${iso(dayStart)}::timestamptz and received_at < ${iso(dayEnd)}::timestamptz
         )
         select p.user_id,
-          exists (select 1 from play_evidence a where a.user_id = p.user_id and a.type = 'PLAY_GAME'
+          exists (select 1 from play_evidence a where a.user_id = p.user_id and a.type_code = ${ACTION_TYPE_CODES.PLAY_GAME}
                     and a.day between ${evidenceDay(playFrom)}::date and ${evidenceDay(playTo - 1)}::date
                     and a.received_at >= ${iso(playFrom)}::timestamptz and a.received_at < ${iso(playTo)}::timestamptz) as played,
-          exists (select 1 from play_evidence a where a.user_id = p.user_id and a.type = 'DEPOSIT'
+          exists (select 1 from play_evidence a where a.user_id = p.user_id and a.type_code = ${ACTION_TYPE_CODES.DEPOSIT}
                     and a.day between ${evidenceDay(depositFrom)}::date and ${evidenceDay(depositFrom + EXPERIMENT_DEPOSIT_WINDOW_MS)}::date
                     and a.received_at >= ${iso(depositFrom)}::timestamptz and a.received_at <= ${iso(depositFrom + EXPERIMENT_DEPOSIT_WINDOW_MS)}::timestamptz) as deposited,
-          exists (select 1 from activity_minutes m where m.user_id = p.user_id
-                    and m.minute >= ${iso(dayEnd)}::timestamptz and m.minute < ${iso(nextEnd)}::timestamptz) as returned,
+          (exists (select 1 from activity_minutes m where m.user_id = p.user_id
+                    and m.minute >= ${iso(dayEnd)}::timestamptz and m.minute < ${iso(nextEnd)}::timestamptz)
+           or exists (select 1 from play_evidence a where a.user_id = p.user_id
+                    and a.day between ${evidenceDay(dayEnd)}::date and ${evidenceDay(nextEnd - 1)}::date
+                    and a.received_at >= ${iso(dayEnd)}::timestamptz and a.received_at < ${iso(nextEnd)}::timestamptz)) as returned,
           exists (select 1 from user_mission_progress u where u.user_id = p.user_id and u.mission_id in (${ids})
                     and u.period_key = ${date} and u.completed_at is not null and u.claim_mode is distinct from 'payout') as completed,
           exists (select 1 from user_mission_progress u where u.user_id = p.user_id and u.mission_id in (${ids})

@@ -1,5 +1,5 @@
 import { eq, sql, type SQL } from 'drizzle-orm';
-import { dailyReports } from '../../db/schema.js';
+import { ACTION_TYPE_CODES, dailyReports } from '../../db/schema.js';
 import { csvCell } from './csv.js';
 import type { Services } from '../missions/services.js';
 import type { Mission } from '../missions/catalog.js';
@@ -161,15 +161,25 @@ function windowOn(golden: Pick<Mission, 'window'> | undefined, date: string, tz:
 
 const minuteOf = (ms: number) => Math.floor(ms / 60_000);
 
-/** Distinct active users per minute (activity_minutes) for each [first, last] minute span. */
+/**
+ * Distinct active users per minute for each [first, last] minute span: app and bot activity
+ * (activity_minutes) and plays (the evidence's receive times, read through its BRIN index).
+ */
 async function ccuSpans(s: Services, spans: { first: number; last: number }[]): Promise<Map<number, number>> {
   if (spans.length === 0) return new Map();
-  const where = sql.join(
-    spans.map((sp) => sql`(minute >= ${iso(sp.first * 60_000)}::timestamptz and minute <= ${iso(sp.last * 60_000)}::timestamptz)`),
-    sql` or `,
-  );
+  const inSpans = (col: string) =>
+    sql.join(
+      spans.map((sp) => sql`(${sql.raw(col)} >= ${iso(sp.first * 60_000)}::timestamptz and ${sql.raw(col)} < ${iso((sp.last + 1) * 60_000)}::timestamptz)`),
+      sql` or `,
+    );
+  const days = [...new Set(spans.flatMap((sp) => [evidenceDay(sp.first * 60_000), evidenceDay((sp.last + 1) * 60_000 - 1)]))];
   const rows = await s.database.query<{ m: string | number; n: string | number }>(
-    sql`select floor(extract(epoch from minute) / 60)::bigint as m, count(*) as n from activity_minutes where ${where} group by 1`,
+    sql`select m, count(distinct u) as n from (
+          select floor(extract(epoch from minute) / 60)::bigint as m, user_id as u from activity_minutes where ${inSpans('minute')}
+          union all
+          select floor(extract(epoch from received_at) / 60)::bigint, user_id from play_evidence
+            where day in (${sql.join(days.map((d) => sql`${d}::date`), sql`, `)}) and (${inSpans('received_at')})
+        ) x group by m`,
   );
   return new Map(rows.map((r) => [num(r.m), num(r.n)]));
 }
@@ -270,7 +280,7 @@ export async function computeDailyReport(s: Services, date: string): Promise<Dai
           )
           select count(distinct c.user_id) as claimers,
                  count(distinct c.user_id) filter (where exists (
-                   select 1 from play_evidence a where a.user_id = c.user_id and a.type = 'DEPOSIT'
+                   select 1 from play_evidence a where a.user_id = c.user_id and a.type_code = ${ACTION_TYPE_CODES.DEPOSIT}
                      and a.day between (c.claimed_at at time zone 'UTC')::date and ((c.claimed_at + ${`${DEPOSIT_WINDOW_MS / 1000} seconds`}::interval) at time zone 'UTC')::date
                      and a.received_at >= c.claimed_at and a.received_at <= c.claimed_at + ${`${DEPOSIT_WINDOW_MS / 1000} seconds`}::interval
                  )) as depositors
@@ -314,7 +324,7 @@ export async function computeDailyReport(s: Services, date: string): Promise<Dai
     ),
     s.database.query<{ m: string | number; n: string | number }>(
       sql`select floor(extract(epoch from received_at) / 60)::bigint as m, count(*) as n from play_evidence
-          where day between ${fromDay}::date and ${toDay}::date and type = 'PLAY_GAME' and received_at >= ${from}::timestamptz and received_at < ${to}::timestamptz group by 1`,
+          where day between ${fromDay}::date and ${toDay}::date and type_code = ${ACTION_TYPE_CODES.PLAY_GAME} and received_at >= ${from}::timestamptz and received_at < ${to}::timestamptz group by 1`,
     ),
     s.database.query<{ m: string | number; n: string | number }>(
       sql`select floor(extract(epoch from claimed_at) / 60)::bigint as m, count(*) as n from user_mission_progress

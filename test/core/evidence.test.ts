@@ -20,11 +20,15 @@ const partitions = async (parent: string) =>
 describe('verdict codes: every verdict is one letter, and the views decode what ingest encodes', () => {
   it('verdictEntry and decodeVerdicts round-trip every verdict, with and without a period suffix', () => {
     for (const v of VERDICTS) {
-      const text = verdictEntry(7, v, '2026-11-27', '2026-11-27') + verdictEntry(12, v, '2026-W48', '2026-11-27');
+      const text = verdictEntry(7, v, '2026-11-27', '2026-11-27') + verdictEntry(12, v, '2026-W48', '2026-11-27') + verdictEntry(3, v, '2026-11-28', '2026-11-27') + verdictEntry(4, v, '2026-11-26', '2026-11-27');
       expect(decodeVerdicts(text, '2026-11-27')).toEqual([
         { missionId: 7, verdict: v, periodKey: '2026-11-27' },
         { missionId: 12, verdict: v, periodKey: '2026-W48' },
+        { missionId: 3, verdict: v, periodKey: '2026-11-28' },
+        { missionId: 4, verdict: v, periodKey: '2026-11-26' },
       ]);
+      // a date period is stored as a day offset, not the date again
+      expect(verdictEntry(3, v, '2026-11-28', '2026-11-27')).toMatch(/@\+1$/);
     }
     expect(new Set(VERDICTS.map((v) => verdictEntry(1, v, 'p', 'p'))).size).toBe(VERDICTS.length);
   });
@@ -56,6 +60,20 @@ describe('one evidence row per play carries the verdict of each mission and its 
   });
 });
 
+describe('the mission_actions view decodes a day-offset period like the code does', () => {
+  it('a play at 08:00 KST (23:00 UTC the day before) is in the KST date period, in the view too', async () => {
+    h = await createHarness({ at: kst('08:00:00') });
+    await h.play(5, 1, 'morning');
+    const [row] = await h.s.database.raw<{ verdicts: string; day: string }>(`select verdicts, day::text as day from play_evidence`, []);
+    expect(row!.day).toBe('2026-11-26');
+    expect(row!.verdicts).toContain('@+1');
+    const ma = await h.s.database.raw<{ period_key: string }>(`select distinct period_key from mission_actions`, []);
+    expect(ma.map((r) => r.period_key)).toEqual(['2026-11-27']);
+    const [a] = await h.s.database.raw<{ type: string }>(`select type from actions`, []);
+    expect(a!.type).toBe('PLAY_GAME');
+  });
+});
+
 describe('a replay received the next UTC day is still a duplicate (the previous day is probed)', () => {
   it('the same action id one day later counts nothing and adds no row', async () => {
     // 23:55 UTC, then 00:05 UTC: two partitions
@@ -79,7 +97,7 @@ describe('evidence partitions: one per UTC day, and rows of the default partitio
     expect(await partitions('play_evidence')).toContain('play_evidence_20261127');
     expect(await partitions('activity_minutes')).toContain('activity_minutes_20261127');
     // a row for a day without a partition (as if creating it had failed) lands in the default one
-    await h.s.database.raw(`insert into play_evidence (user_id, received_at, day, type, action_id) values (6, '2026-12-20T10:00:00Z', '2026-12-20', 'PLAY_GAME', 'x')`, []);
+    await h.s.database.raw(`insert into play_evidence (user_id, received_at, day, type_code, action_id) values (6, '2026-12-20T10:00:00Z', '2026-12-20', 1, 'x')`, []);
     expect(await count(`select count(*) as n from play_evidence_default`)).toBe(1);
     await partitionsOf(h.s.database).ensure(['2026-12-20']);
     expect(await count(`select count(*) as n from play_evidence_default`)).toBe(0);

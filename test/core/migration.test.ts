@@ -103,7 +103,7 @@ describe('the evidence migration keeps the data of the previous schema', () => {
     expect(Number((await after.raw<{ n: number }>(`select (select count(*) from play_evidence_default) + (select count(*) from activity_minutes_default) as n`, []))[0]!.n)).toBe(0);
     // and new plays keep working on the migrated tables: a replay of an old action is a duplicate
     await after.raw(`select evidence_day_partition('play_evidence', '2026-11-29')`, []);
-    const ins = await after.raw(`insert into play_evidence (user_id, received_at, day, type, action_id) values (6, '2026-11-29T01:00:00Z', '2026-11-29', 'PLAY_GAME', 'b1') returning 1`, []);
+    const ins = await after.raw(`insert into play_evidence (user_id, received_at, day, type_code, action_id) values (6, '2026-11-29T01:00:00Z', '2026-11-29', 1, 'b1') returning 1`, []);
     expect(ins).toHaveLength(1);
   });
 });

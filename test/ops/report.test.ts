@@ -45,10 +45,11 @@ function expectedFrom(plan: SimPlan): Expected {
   };
   for (const s of plan.steps) {
     for (const e of s.events) {
-      touch(s.at, e.userId);
       const k = `${e.userId}|${e.type}|${e.actionId}`;
       if (seen.has(k)) continue;
       seen.add(k);
+      // a play counts for CCU at its (first) receive time; a duplicate delivery is not activity
+      touch(s.at, e.userId);
       fresh.push({ u: e.userId, type: e.type, at: s.at });
     }
     for (const c of s.claims) touch(s.at, c.userId);
