@@ -44,21 +44,20 @@ export async function scaleFigure(o: ScaleOptions = SCALE_DEFAULTS): Promise<Fig
     let partitionsBytes = 0;
     try {
       log(`scale: ${plays} plays by ${o.players} players, applyEvents ${o.batch}/batch, ${o.concurrency} concurrent`);
-      const list: GameEvent[][] = [];
-      let cur: GameEvent[] = [];
+      // generated player by player, applied in receive order: the API stamps each event when it
+      // arrives, so the evidence is written in receive-time order, as in production
+      const all: GameEvent[] = [];
       for (let k = 0; k < o.playsPerPlayer; k++) {
         for (let u = 0; u < o.players; u++) {
           const i = k * o.players + u;
           // spread over the day, deterministic; later plays of a player come later in the day
           const sec = Math.floor(((k + (u % 997) / 997) / o.playsPerPlayer) * 86_399);
-          cur.push({ userId: FIRST_USER + u, type: 'PLAY_GAME', actionId: `s${k}-${u}`, receivedAt: dayStart + sec * 1000 + (i % 1000) });
-          if (cur.length === o.batch) {
-            list.push(cur);
-            cur = [];
-          }
+          all.push({ userId: FIRST_USER + u, type: 'PLAY_GAME', actionId: `s${k}-${u}`, receivedAt: dayStart + sec * 1000 + (i % 1000) });
         }
       }
-      if (cur.length) list.push(cur);
+      all.sort((a, b) => a.receivedAt - b.receivedAt);
+      const list: GameEvent[][] = [];
+      for (let i = 0; i < all.length; i += o.batch) list.push(all.slice(i, i + o.batch));
       const deps = { database: s.database, vaultPointsPerPlay: config.vaultPointsPerPlay, now: () => clock.now() };
       const ctx = await s.decideContext();
       const t0 = performance.now();

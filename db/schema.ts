@@ -184,6 +184,22 @@ export const playEvidence = pgTable(
 );
 
 /**
+ * The vault points each ingest statement issued on a local date (the report's vault figures
+ * without reading the day's evidence). Append-only, one row per (statement, date), so
+ * concurrent batches never wait on one counter row.
+ */
+export const evidenceTallies = pgTable(
+  'evidence_tallies',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    date: text('date').notNull(),
+    vaultPoints: bigint('vault_points', { mode: 'number' }).notNull(),
+    goldenVaultPoints: bigint('golden_vault_points', { mode: 'number' }).notNull(),
+  },
+  (t) => [index('evidence_tallies_date_idx').on(t.date)],
+);
+
+/**
  * The daily report of a local date, stored once its figures can no longer change (core/reports/
  * report.ts), so it outlives the evidence it was computed from.
  */

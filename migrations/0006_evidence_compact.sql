@@ -3,11 +3,11 @@
 -- play updates (fillfactor; no index on users.last_active_at). Hand-edited after drizzle-kit generate.
 DROP INDEX "users_last_active_idx";
 --> statement-breakpoint
-ALTER TABLE "users" SET (fillfactor = 70);
+ALTER TABLE "users" SET (fillfactor = 50);
 --> statement-breakpoint
-ALTER TABLE "balances" SET (fillfactor = 70);
+ALTER TABLE "balances" SET (fillfactor = 50);
 --> statement-breakpoint
-ALTER TABLE "user_mission_progress" SET (fillfactor = 70);
+ALTER TABLE "user_mission_progress" SET (fillfactor = 50);
 --> statement-breakpoint
 ALTER TABLE "play_evidence" ADD COLUMN "type_code" smallint;
 --> statement-breakpoint

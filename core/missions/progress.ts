@@ -76,9 +76,9 @@ const APPLY_SQL = `with
     where not exists (select 1 from play_evidence p where p.user_id = x.u and p.type_code = x.t and p.action_id = x.a and p.day = x.d - 1)
     on conflict (user_id, type_code, action_id, day) do update set replays = least(e.replays + 1, 32767)
     -- a new row has replays 0; a replayed one was just raised to 1 or more (xmax is not available on partitions)
-    returning user_id, type_code, action_id, vault_points, (replays = 0) as fresh
+    returning user_id, type_code, action_id, vault_points, vault_mission, (replays = 0) as fresh
   ),
-  fresh as (select user_id, type_code, action_id, vault_points from ins_ev where fresh),
+  fresh as (select user_id, type_code, action_id, vault_points, vault_mission from ins_ev where fresh),
   ins_users as (
     insert into users as u (id, last_active_at)
     select * from unnest($13::bigint[], $14::timestamptz[])
@@ -116,12 +116,22 @@ const APPLY_SQL = `with
     select user_id, sum(vault_points), $24::timestamptz from fresh where vault_points is not null group by user_id order by user_id
     on conflict (user_id) do update set vault_points = b.vault_points + excluded.vault_points, updated_at = excluded.updated_at
     returning 1
+  ),
+  tally as (
+    -- the vault points issued per local date, for the daily report (evidence_tallies)
+    insert into evidence_tallies (date, vault_points, golden_vault_points)
+    select x.ld, sum(f.vault_points), coalesce(sum(f.vault_points) filter (where f.vault_mission is not null), 0)
+    from fresh f join unnest($1::bigint[], $4::smallint[], $5::text[], $26::text[]) as x(u, t, a, ld)
+      on x.u = f.user_id and x.t = f.type_code and x.a = f.action_id
+    where f.vault_points is not null
+    group by x.ld
+    returning 1
   )
   select 'p' as k, user_id, mission_id, period_key, null::text as verdict, null::timestamptz as received_at, 0 as n from prog where status = 'completed'
   union all select 'v', 0, null, null, verdict, null, count(*)::int from pairs group by verdict
   union all (select 'r', user_id, mission_id, period_key, verdict, received_at, 0 from pairs where verdict <> 'counted' limit $25)
   union all select 'f', 0, null, null, null, null, (select count(*) from fresh)::int
-  union all select 'x', 0, null, null, null, null, (select count(*) from ins_users)::int + (select count(*) from bal)::int`;
+  union all select 'x', 0, null, null, null, null, (select count(*) from ins_users)::int + (select count(*) from bal)::int + (select count(*) from tally)::int`;
 
 /** Rejections returned by the statement for the sampled decision log (at most 50 are logged). */
 const REJECTIONS_RETURNED = 1000;
@@ -161,7 +171,7 @@ export async function applyEvents(
 
   const E = {
     u: [] as number[], r: [] as string[], d: [] as string[], t: [] as number[], a: [] as string[], n: [] as (number | null)[],
-    v: [] as (string | null)[], vb: [] as (number | null)[], vx: [] as (number | null)[], vp: [] as (number | null)[], vm: [] as (number | null)[], arm: [] as (string | null)[],
+    ld: [] as string[], v: [] as (string | null)[], vb: [] as (number | null)[], vx: [] as (number | null)[], vp: [] as (number | null)[], vm: [] as (number | null)[], arm: [] as (string | null)[],
   };
   const M = { u: [] as number[], t: [] as number[], a: [] as string[], m: [] as number[], p: [] as string[], v: [] as Verdict[], r: [] as string[] };
   const days = new Set<string>();
@@ -194,6 +204,7 @@ export async function applyEvents(
     E.u.push(e.userId);
     E.r.push(r);
     E.d.push(day);
+    E.ld.push(at.date);
     E.t.push(typeCode);
     E.a.push(e.actionId);
     E.n.push(e.amount ?? null);
@@ -234,7 +245,7 @@ export async function applyEvents(
     E.u, pgArray(E.r), pgArray(E.d), E.t, E.a, E.n, E.v, E.vb, pgArray(E.vx), E.vp, E.vm, E.arm,
     U.u, pgArray(U.r),
     M.u, M.t, M.a, M.m, M.p, M.v, pgArray(M.r),
-    targets.m, targets.t, now, deps.log ? REJECTIONS_RETURNED : 0,
+    targets.m, targets.t, now, deps.log ? REJECTIONS_RETURNED : 0, E.ld,
   ];
 
   type Row = { k: string; user_id: string | number; mission_id: number | null; period_key: string | null; verdict: string | null; received_at: string | Date | null; n: number };

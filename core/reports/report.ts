@@ -152,6 +152,24 @@ async function groupStats(s: Services, ms: Mission[], date: string, day: DayRang
   return base;
 }
 
+/**
+ * Vault points issued on a local date: the ingest statements' tallies (evidence_tallies, a few
+ * rows per batch, so the cost does not grow with the day's plays); a date from before the tallies
+ * existed is summed from its evidence.
+ */
+async function vaultIssued(s: Services, date: string, day: DayRange): Promise<{ issued: number; golden: number }> {
+  const [t] = await s.database.query<{ n: string | number; issued: string | number; golden: string | number }>(
+    sql`select count(*) as n, coalesce(sum(vault_points), 0) as issued, coalesce(sum(golden_vault_points), 0) as golden from evidence_tallies where date = ${date}`,
+  );
+  if (num(t?.n) > 0) return { issued: num(t?.issued), golden: num(t?.golden) };
+  const [v] = await s.database.query<{ issued: string | number; golden: string | number }>(
+    sql`select coalesce(sum(vault_points), 0) as issued, coalesce(sum(vault_points) filter (where vault_mission is not null), 0) as golden
+        from play_evidence where day between ${day.firstUtcDay}::date and ${day.lastUtcDay}::date
+          and received_at >= ${day.start}::timestamptz and received_at < ${day.end}::timestamptz`,
+  );
+  return { issued: num(v?.issued), golden: num(v?.golden) };
+}
+
 /** Start and inclusive end second of the golden-hour mission's occurrence that starts on `date`. */
 function windowOn(golden: Pick<Mission, 'window'> | undefined, date: string, tz: string): { opens: number; lastSecond: number } | null {
   if (!golden?.window) return null;
@@ -247,13 +265,9 @@ export async function computeDailyReport(s: Services, date: string): Promise<Dai
   const [golden, other] = await Promise.all([groupStats(s, goldenMissions, date, day), groupStats(s, otherMissions, date, day)]);
 
   // vault inflation watch: points issued on the local day against the cap
-  const [v] = await s.database.query<{ issued: string | number; golden: string | number }>(
-    sql`select coalesce(sum(vault_points), 0) as issued, coalesce(sum(vault_points) filter (where vault_mission is not null), 0) as golden
-        from play_evidence where day between ${day.firstUtcDay}::date and ${day.lastUtcDay}::date
-          and received_at >= ${day.start}::timestamptz and received_at < ${day.end}::timestamptz`,
-  );
+  const v = await vaultIssued(s, date, day);
   const cap = s.config.vaultDailyCap;
-  const vault = { issued: num(v?.issued), goldenIssued: num(v?.golden), cap, exceeded: num(v?.issued) > cap };
+  const vault = { issued: v.issued, goldenIssued: v.golden, cap, exceeded: v.issued > cap };
 
   const theGolden = await s.catalog.goldenMission();
   const w = windowOn(theGolden, date, tz);
