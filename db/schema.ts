@@ -39,6 +39,29 @@ export type ActionType = (typeof ACTION_TYPES)[number];
  */
 export const ACTION_TYPE_CODES: Record<ActionType, number> = { PLAY_GAME: 1, DEPOSIT: 2 };
 
+/** Mission categories (the Mini App's tabs group them). */
+export const CATEGORIES = ['DAILY', 'WEEKLY', 'SPECIAL', 'NEW'] as const;
+export type Category = (typeof CATEGORIES)[number];
+
+/** How often a mission's progress starts again (docs/design.md, Rules: the period key). */
+export const PERIODS = ['daily', 'weekly', 'once'] as const;
+export type Period = (typeof PERIODS)[number];
+
+/** A progress row's life: active, completed (target reached), claimed (paid). */
+export const PROGRESS_STATUSES = ['active', 'completed', 'claimed'] as const;
+export type ProgressStatus = (typeof PROGRESS_STATUSES)[number];
+
+/** Who moved a progress row to claimed: the player, auto_claim, or an admin's manual payout. */
+export const CLAIM_MODES = ['manual', 'auto', 'payout'] as const;
+export type ClaimMode = (typeof CLAIM_MODES)[number];
+
+/** What a mission pays, one ledger row per kind. */
+export const REWARD_KINDS = ['diamonds', 'xp', 'tickets'] as const;
+export type RewardKind = (typeof REWARD_KINDS)[number];
+
+/** `col in ('a','b',…)` for a check constraint, from one of the tuples above. */
+const oneOf = (col: unknown, values: readonly string[]) => sql`${col} in (${sql.raw(values.map((v) => `'${v}'`).join(','))})`;
+
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 const userId = (name = 'user_id') => bigint(name, { mode: 'number' });
 
@@ -65,7 +88,7 @@ export const missions = pgTable(
     logicKey: text('logic_key').notNull(),
     title: text('title').notNull(),
     description: text('description').notNull().default(''),
-    category: text('category').notNull().default('DAILY'),
+    category: text('category', { enum: CATEGORIES }).notNull().default('DAILY'),
     actionType: text('action_type').notNull(),
     targetValue: integer('target_value').notNull(),
     rewardDiamonds: integer('reward_diamonds').notNull().default(0),
@@ -74,7 +97,7 @@ export const missions = pgTable(
     startTime: time('start_time'),
     endTime: time('end_time'),
     autoClaim: boolean('auto_claim').notNull().default(false),
-    period: text('period').notNull().default('daily'),
+    period: text('period', { enum: PERIODS }).notNull().default('daily'),
     isGoldenHour: boolean('is_golden_hour').notNull().default(false),
     vaultAccrualMultiplier: numeric('vault_accrual_multiplier', { precision: 6, scale: 2, mode: 'number' }).notNull().default(1),
     active: boolean('active').notNull().default(true),
@@ -87,7 +110,8 @@ export const missions = pgTable(
     check('missions_target_positive', sql`${t.targetValue} >= 1`),
     check('missions_rewards_nonneg', sql`${t.rewardDiamonds} >= 0 and ${t.rewardXp} >= 0 and ${t.rewardTickets} >= 0`),
     check('missions_window_pair', sql`(${t.startTime} is null) = (${t.endTime} is null) and (${t.startTime} is null or ${t.startTime} <> ${t.endTime})`),
-    check('missions_period', sql`${t.period} in ('daily','weekly','once')`),
+    check('missions_period', oneOf(t.period, PERIODS)),
+    check('missions_category', oneOf(t.category, CATEGORIES)),
   ],
 );
 
@@ -98,16 +122,17 @@ export const userMissionProgress = pgTable(
     missionId: integer('mission_id').notNull().references(() => missions.id),
     periodKey: text('period_key').notNull(),
     progress: integer('progress').notNull().default(0),
-    status: text('status').notNull().default('active'),
+    status: text('status', { enum: PROGRESS_STATUSES }).notNull().default('active'),
     completedAt: ts('completed_at'),
     claimedAt: ts('claimed_at'),
-    claimMode: text('claim_mode'),
+    claimMode: text('claim_mode', { enum: CLAIM_MODES }),
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },
   (t) => [
     primaryKey({ columns: [t.userId, t.missionId, t.periodKey] }),
     index('ump_mission_period_status_idx').on(t.missionId, t.periodKey, t.status),
-    check('ump_status', sql`${t.status} in ('active','completed','claimed')`),
+    check('ump_status', oneOf(t.status, PROGRESS_STATUSES)),
+    check('ump_claim_mode', sql`${t.claimMode} is null or ${oneOf(t.claimMode, CLAIM_MODES)}`),
   ],
 );
 
@@ -119,7 +144,7 @@ export const rewardLedger = pgTable(
     userId: userId().notNull(),
     missionId: integer('mission_id').notNull().references(() => missions.id),
     periodKey: text('period_key').notNull(),
-    kind: text('kind').notNull(),
+    kind: text('kind', { enum: REWARD_KINDS }).notNull(),
     amount: bigint('amount', { mode: 'number' }).notNull(),
     source: text('source').notNull(),
     payoutId: integer('payout_id'),
@@ -128,7 +153,7 @@ export const rewardLedger = pgTable(
   (t) => [
     uniqueIndex('reward_ledger_once_uq').on(t.userId, t.missionId, t.periodKey, t.kind),
     index('reward_ledger_created_idx').on(t.createdAt),
-    check('reward_ledger_kind', sql`${t.kind} in ('diamonds','xp','tickets')`),
+    check('reward_ledger_kind', oneOf(t.kind, REWARD_KINDS)),
   ],
 );
 
@@ -260,7 +285,7 @@ export const notificationDeliveries = pgTable(
   (t) => [
     primaryKey({ columns: [t.userId, t.kind, t.day] }),
     index('deliveries_kind_day_status_idx').on(t.kind, t.day, t.status),
-    check('deliveries_status', sql`${t.status} in (${sql.raw(DELIVERY_STATUSES.map((s) => `'${s}'`).join(','))})`),
+    check('deliveries_status', oneOf(t.status, DELIVERY_STATUSES)),
   ],
 );
 

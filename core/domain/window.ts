@@ -1,3 +1,4 @@
+import type { Period } from '../../db/schema.js';
 import { DomainError } from './errors.js';
 import { addDays, formatSecondOfDay, instantOf, isoWeekKey, localParts, type LocalParts } from './time.js';
 
@@ -137,7 +138,8 @@ export function currentOrNextOccurrence(w: TimeWindow, instantMs: number, tz: st
   return today.opensAt.getTime() > instantMs ? today : occurrenceOn(w, addDays(date, 1), tz);
 }
 
-export type PeriodKind = 'daily' | 'weekly' | 'once';
+/** The mission period enum of db/schema.ts. */
+export type PeriodKind = Period;
 
 /**
  * Progress resets per period (docs/design.md, Rules): daily by local date, weekly by ISO week, a windowed

@@ -1,3 +1,4 @@
+import { CATEGORIES, PERIODS } from '../../db/schema.js';
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Clock } from '../platform/clock.js';
@@ -30,14 +31,14 @@ export const missionPatchSchema = z
   .object({
     title: text(120),
     description: z.string().max(1000, 'at most 1000 characters'),
-    category: z.enum(['DAILY', 'WEEKLY', 'SPECIAL', 'NEW']),
+    category: z.enum(CATEGORIES),
     actionType: z.enum(ACTION_TYPES),
     target: z.number().int('must be a whole number').min(1, 'must be at least 1').max(1_000_000, 'must be at most 1000000'),
     rewards: z.object({ diamonds: reward, xp: reward, tickets: reward }).partial().strict(),
     startTime: timeOrNull,
     endTime: timeOrNull,
     autoClaim: z.boolean(),
-    period: z.enum(['daily', 'weekly', 'once']),
+    period: z.enum(PERIODS),
     isGoldenHour: z.boolean(),
     vaultAccrualMultiplier: z.number().min(1, 'must be at least 1').max(10, 'must be at most 10'),
     active: z.boolean(),

@@ -3,8 +3,9 @@ import type { Database, Executor } from '../../db/connection.js';
 import type { Rewards } from './catalog.js';
 
 export type PaySource = 'claim' | 'auto_claim' | 'payout';
-export const REWARD_KINDS = ['diamonds', 'xp', 'tickets'] as const;
-export type RewardKind = (typeof REWARD_KINDS)[number];
+import { REWARD_KINDS, type RewardKind } from '../../db/schema.js';
+
+export { REWARD_KINDS, type RewardKind };
 
 export interface PayItem {
   userId: number;

@@ -22,7 +22,7 @@ describe('the golden-hour mission: /golden_time, the scheduler, /golden, the rep
   beforeAll(async () => {
     h = await createHarness({ at: kst('19:00:00') });
     goldenId = await h.missionId('golden_hour_play_3');
-    const decoy = { actionType: 'PLAY_GAME', targetValue: 1, isGoldenHour: true, sortOrder: 0, category: 'SPECIAL' };
+    const decoy = { actionType: 'PLAY_GAME', targetValue: 1, isGoldenHour: true, sortOrder: 0, category: 'SPECIAL' as const };
     await h.s.database.db.insert(missions).values([
       { ...decoy, logicKey: 'golden_retired', title: 'retired golden', startTime: '18:00:00', endTime: '19:00:00', active: false },
       { ...decoy, logicKey: 'golden_no_window', title: 'window-less golden', active: true },

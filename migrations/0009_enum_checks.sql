@@ -1,0 +1,3 @@
+-- Checks for the schema's enum tuples that had none (db/schema.ts: CATEGORIES, CLAIM_MODES).
+ALTER TABLE "missions" ADD CONSTRAINT "missions_category" CHECK ("missions"."category" in ('DAILY','WEEKLY','SPECIAL','NEW'));--> statement-breakpoint
+ALTER TABLE "user_mission_progress" ADD CONSTRAINT "ump_claim_mode" CHECK ("user_mission_progress"."claim_mode" is null or "user_mission_progress"."claim_mode" in ('manual','auto','payout'));
