@@ -70,10 +70,15 @@ const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const APPLY_SQL = `with
   ins_ev as (
     insert into play_evidence as e (user_id, received_at, day, type_code, action_id, amount, verdicts, vault_base, vault_x, vault_points, vault_mission, arm)
-    select * from unnest($1::bigint[], $2::timestamptz[], $3::date[], $4::smallint[], $5::text[], $6::bigint[], $7::text[], $8::int[], $9::real[], $10::int[], $11::int[], $12::text[])
+    select x.* from unnest($1::bigint[], $2::timestamptz[], $3::date[], $4::smallint[], $5::text[], $6::bigint[], $7::text[], $8::int[], $9::real[], $10::int[], $11::int[], $12::text[])
       as x(u, r, d, t, a, n, v, vb, vx, vp, vm, arm)
-    -- a replay received the next UTC day lands in another partition: probe the day before too
-    where not exists (select 1 from play_evidence p where p.user_id = x.u and p.type_code = x.t and p.action_id = x.a and p.day = x.d - 1)
+    -- a replay received the next UTC day lands in another partition: probe the day before too.
+    -- LATERAL … LIMIT 1 keeps it one index lookup per event in that one partition (as NOT EXISTS
+    -- the planner chose a hash anti join over a scan of every partition: docs/performance.md)
+    left join lateral (
+      select 1 as hit from play_evidence p where p.day = x.d - 1 and p.user_id = x.u and p.type_code = x.t and p.action_id = x.a limit 1
+    ) seen on true
+    where seen.hit is null
     on conflict (user_id, type_code, action_id, day) do update set replays = least(e.replays + 1, 32767)
     -- a new row has replays 0; a replayed one was just raised to 1 or more (xmax is not available on partitions)
     returning user_id, type_code, action_id, vault_points, vault_mission, (replays = 0) as fresh
