@@ -116,8 +116,10 @@ export interface ServerChild {
  */
 export async function startServer(b: BenchBackend, now: Date, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<ServerChild> {
   const cfg = { env: appEnv(b, env), now: now.toISOString(), redisPrefix: b.redisPrefix };
+  // BENCH_CPU_PROF=<dir>: the server writes a V8 CPU profile there when it stops (docs/performance.md, Method)
+  const prof = process.env.BENCH_CPU_PROF;
   const child = spawnTsx('bench/server.ts', {
-    nodeArgs,
+    nodeArgs: prof ? [...nodeArgs, '--cpu-prof', `--cpu-prof-dir=${prof}`] : nodeArgs,
     args: [JSON.stringify(cfg)],
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
