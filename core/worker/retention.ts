@@ -19,7 +19,7 @@ export interface KeepResult {
  * One pass of evidence keeping (docs/design.md, Evidence), safe on any number of workers at once
  * (every step is idempotent):
  * 1. the partitions of today and tomorrow (UTC) exist before the first play of the day needs them;
- * 2. every final daily report of the last two weeks is stored (daily_reports);
+ * 2. every final daily report of the last two weeks with evidence is stored (daily_reports);
  * 3. the local dates touching a UTC day about to be dropped get their report stored, even if not
  *    final (however long the worker was down), then every day partition older than
  *    EVIDENCE_RETENTION_DAYS is dropped whole.
@@ -36,6 +36,8 @@ export async function keepEvidence(s: Services): Promise<KeepResult> {
     const date = addDays(localToday, -i);
     if (now < reportFinalAt(date, tz, s.config.payoutMaxAgeDays)) continue;
     if (await isStored(s, date)) continue;
+    // a date without evidence has nothing to outlive: its report stays computable from progress and ledger
+    if (!(await hasEvidence(s, date))) continue;
     await dailyReport(s, date); // final: computed once and stored
     stored.push(date);
   }

@@ -120,6 +120,8 @@ describe('EVIDENCE_RETENTION_DAYS: old evidence is dropped whole; progress, ledg
     const kept = await keepEvidence(h.s);
     expect(kept.dropped).toContain('2026-11-27');
     expect(kept.stored).toContain('2026-11-27');
+    // dates without evidence (the two weeks before the pass) are not stored: nothing to outlive
+    expect(kept.stored.every((d) => d <= '2026-11-28')).toBe(true);
     expect(await partitions('play_evidence')).not.toContain('play_evidence_20261127');
     expect(await partitions('activity_minutes')).not.toContain('activity_minutes_20261127');
     expect(await count(`select count(*) as n from play_evidence`)).toBe(0);
