@@ -19,8 +19,10 @@ export const VERDICT_CODES: Record<Verdict, string> = {
 };
 const VERDICT_OF = new Map<string, Verdict>(VERDICTS.map((v) => [VERDICT_CODES[v], v]));
 
+/** The UTC day of an ISO timestamp (`…Z`): the evidence's partition key. */
+export const evidenceDayOfIso = (iso: string) => iso.slice(0, 10);
 /** The UTC day an instant falls on: the evidence's partition key. */
-export const evidenceDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+export const evidenceDay = (ms: number) => evidenceDayOfIso(new Date(ms).toISOString());
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 const DAY = 86_400_000;
@@ -66,6 +68,9 @@ export const actionTypeCode = (type: ActionType | string): number => {
   return c;
 };
 
+/** How long a day whose partition could not be created waits before the next attempt. */
+export const PARTITION_RETRY_MS = 30_000;
+
 /** Tables partitioned by UTC day (play_evidence by `day`, activity_minutes by `minute`). */
 export const DAY_PARTITIONED = ['play_evidence', 'activity_minutes'] as const;
 
@@ -77,6 +82,8 @@ export const DAY_PARTITIONED = ['play_evidence', 'activity_minutes'] as const;
 export class DayPartitions {
   private readonly known = new Set<string>();
   private readonly pending = new Map<string, Promise<void>>();
+  /** a day whose partition could not be created is tried again only after this (performance.now(): elapsed time, not the event clock) */
+  private readonly retryAt = new Map<string, number>();
 
   constructor(
     private readonly database: Database,
@@ -86,7 +93,7 @@ export class DayPartitions {
   async ensure(days: Iterable<string>): Promise<void> {
     const waits: Promise<void>[] = [];
     for (const d of days) {
-      if (this.known.has(d)) continue;
+      if (this.known.has(d) || (this.retryAt.get(d) ?? 0) > performance.now()) continue;
       let p = this.pending.get(d);
       if (!p) {
         p = this.create(d).finally(() => this.pending.delete(d));
@@ -101,8 +108,11 @@ export class DayPartitions {
     try {
       for (const t of DAY_PARTITIONED) await this.database.raw(`select evidence_day_partition($1, $2::date)`, [t, day]);
       this.known.add(day);
+      this.retryAt.delete(day);
     } catch (err) {
-      // never fatal: rows of that day land in the default partition and are moved on a later call
+      // never fatal: rows of that day land in the default partition and are moved on a later call;
+      // not retried on every batch of the hot path, only after PARTITION_RETRY_MS
+      this.retryAt.set(day, performance.now() + PARTITION_RETRY_MS);
       this.log?.warn({ err, day }, 'evidence partition not created');
     }
   }

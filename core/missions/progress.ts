@@ -13,7 +13,7 @@ export { ACTION_TYPES, type ActionType, type GameEvent } from '../domain/events.
 import type { GameEvent } from '../domain/events.js';
 
 import type { Verdict } from '../../db/schema.js';
-import { actionTypeCode, partitionsOf, verdictEntry } from './evidence.js';
+import { actionTypeCode, evidenceDayOfIso, partitionsOf, verdictEntry } from './evidence.js';
 
 export type { Verdict };
 
@@ -184,7 +184,7 @@ export async function applyEvents(
   let autoPossible = false;
   for (const e of events) {
     const r = iso(e.receivedAt);
-    const day = r.slice(0, 10); // evidenceDay: the UTC day of the ISO stamp
+    const day = evidenceDayOfIso(r);
     days.add(day);
     const at = local(e.receivedAt);
     const prev = userLast.get(e.userId);

@@ -238,11 +238,13 @@ export async function dailyReport(s: Services, date: string): Promise<DailyRepor
 
 /**
  * Computes and stores the report of `date` now, even before it is final: retention calls it for
- * the dates whose evidence is about to be dropped. Keeps an existing stored report.
+ * the dates whose evidence is about to be dropped. Keeps an existing stored report; true when
+ * this call stored it.
  */
-export async function keepDailyReport(s: Services, date: string): Promise<void> {
-  if (await storedReport(s, date)) return;
+export async function keepDailyReport(s: Services, date: string): Promise<boolean> {
+  if (await storedReport(s, date)) return false;
   await storeReport(s, await computeDailyReport(s, date));
+  return true;
 }
 
 async function storedReport(s: Services, date: string): Promise<DailyReport | null> {

@@ -1,7 +1,7 @@
 import type { Services } from '../missions/services.js';
 import { addDays, localParts } from '../domain/time.js';
 import { dropExpiredEvidence, evidenceDay, expiredEvidenceDays, partitionsOf } from '../missions/evidence.js';
-import { dailyReport, keepDailyReport, reportFinalAt } from '../reports/report.js';
+import { keepDailyReport, reportFinalAt } from '../reports/report.js';
 
 /** How often the worker keeps the evidence (partitions ahead, final reports, retention). */
 export const RETENTION_INTERVAL_MS = 15 * 60_000;
@@ -35,11 +35,9 @@ export async function keepEvidence(s: Services): Promise<KeepResult> {
   for (let i = REPORT_LOOKBACK_DAYS; i >= 1; i--) {
     const date = addDays(localToday, -i);
     if (now < reportFinalAt(date, tz, s.config.payoutMaxAgeDays)) continue;
-    if (await isStored(s, date)) continue;
     // a date without evidence has nothing to outlive: its report stays computable from progress and ledger
     if (!(await hasEvidence(s, date))) continue;
-    await dailyReport(s, date); // final: computed once and stored
-    stored.push(date);
+    if (await keepDailyReport(s, date)) stored.push(date); // final: computed once and stored
   }
 
   // before a UTC day is dropped, every local date it touches (a local date spans at most two UTC
@@ -47,19 +45,12 @@ export async function keepEvidence(s: Services): Promise<KeepResult> {
   const expiring = await expiredEvidenceDays(s.database, now, s.config.evidenceRetentionDays);
   const dates = new Set(expiring.flatMap((d) => [addDays(d, -1), d, addDays(d, 1)]));
   for (const date of [...dates].sort()) {
-    if (await isStored(s, date)) continue;
     if (!(await hasEvidence(s, date))) continue;
-    await keepDailyReport(s, date);
-    stored.push(date);
+    if (await keepDailyReport(s, date)) stored.push(date);
   }
   const dropped = await dropExpiredEvidence(s.database, now, s.config.evidenceRetentionDays, partitionsOf(s.database));
   if (dropped.length || stored.length) s.log.info({ dropped, stored, retentionDays: s.config.evidenceRetentionDays }, 'evidence kept');
   return { dropped, stored: [...new Set(stored)] };
-}
-
-async function isStored(s: Pick<Services, 'database'>, date: string): Promise<boolean> {
-  const rows = await s.database.raw(`select 1 from daily_reports where date = $1`, [date]);
-  return rows.length > 0;
 }
 
 /** Evidence rows in the UTC days around a local date (its partitions or the default one). */
