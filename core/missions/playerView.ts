@@ -6,6 +6,7 @@ import { getBalance } from './ledger.js';
 import { stampsOf } from '../domain/rewards.js';
 import type { ClaimDeps } from './claim.js';
 import type { ExperimentTimeline } from './experiments.js';
+import { coalesced, perOwner } from '../platform/coalesce.js';
 
 export type MissionStatus = 'locked' | 'active' | 'completed' | 'claimed';
 
@@ -37,17 +38,47 @@ export async function listMissionsFor(deps: ViewDeps, userId: number): Promise<{
   });
   const periods = [...new Set(keys.map((k) => k.p))];
   // the only per-request database work: this player's progress rows (missions and flag are cached)
-  const rows = keys.length
-    ? await deps.database.raw<{ mission_id: number; period_key: string; progress: number; status: string }>(
-        'select mission_id, period_key, progress, status from user_mission_progress where user_id = $1 and period_key = any($2::text[])',
-        [userId, periods],
-      )
-    : [];
+  const rows = keys.length ? await progressOf(deps.database)({ userId, periods }) : [];
   const byKey = new Map(rows.map((r) => [`${r.mission_id}|${r.period_key}`, r]));
   const healthy = deps.clockHealth.isHealthy();
   const missions = keys.map(({ m, p }) => view(m, p, byKey.get(`${m.id}|${p}`), nowMs, healthy, deps.tz));
   return { serverTime: new Date(nowMs).toISOString(), missions };
 }
+
+type ProgressRow = { user_id: string | number; mission_id: number; period_key: string; progress: number; status: string };
+
+/**
+ * Players' progress rows for some periods, read for every list request of one event-loop turn in
+ * one statement (core/platform/coalesce.ts; docs/performance.md, mission list): the requests of a
+ * turn ask for the same periods, so it is usually one query for all of them.
+ */
+const progressOf = perOwner((database: Database) =>
+  coalesced(async (keys: readonly { userId: number; periods: string[] }[]) => {
+    const groups = new Map<string, { periods: string[]; users: Set<number> }>();
+    for (const k of keys) {
+      const g = `${k.periods.join('\u0000')}`;
+      let group = groups.get(g);
+      if (!group) groups.set(g, (group = { periods: k.periods, users: new Set() }));
+      group.users.add(k.userId);
+    }
+    const byUser = new Map<string, ProgressRow[]>();
+    await Promise.all(
+      [...groups].map(async ([g, { periods, users }]) => {
+        const rows = await database.raw<ProgressRow>(
+          'select user_id, mission_id, period_key, progress, status from user_mission_progress where user_id = any($1::bigint[]) and period_key = any($2::text[])',
+          [[...users], periods],
+        );
+        for (const r of rows) {
+          const k = `${g}|${r.user_id}`;
+          const l = byUser.get(k);
+          if (l) l.push(r);
+          else byUser.set(k, [r]);
+        }
+      }),
+    );
+    return keys.map((k) => byUser.get(`${k.periods.join('\u0000')}|${k.userId}`) ?? []);
+  }),
+);
 
 /**
  * The mission as one player sees it in a period of the golden-hour experiment: a holdout player

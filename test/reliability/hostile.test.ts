@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createHarness, ADMIN_ID, BOT_TOKEN, INGEST_TOKEN, type Harness } from '../support/harness.js';
 import { assertInvariants, databaseFingerprint } from '../support/invariants.js';
+import { signData } from '@tma.js/init-data-node';
 import { signInitData } from '../../webapp/server/auth.js';
 import { createBot } from '../../bot/createBot.js';
 import { BOT_INFO, recordCalls, textUpdate } from '../bot/support.js';
@@ -291,6 +292,32 @@ describe('hostile input is refused with a stable 4xx and changes nothing', () =>
     ])('%s → 401 UNAUTHORIZED', async (_name, header) => {
       await expectProblem(await me(header()), 401, 'UNAUTHORIZED');
       await unchanged();
+    });
+
+    /** init data with these fields, correctly signed by the bot token: only the content is wrong */
+    const signedWith = (fields: Record<string, string>) => {
+      const p = new URLSearchParams(fields);
+      const check = [...p].map(([k, v]) => `${k}=${v}`).sort().join('\n');
+      p.set('hash', signData(check, BOT_TOKEN));
+      return `tma ${p.toString()}`;
+    };
+    const nowS = () => String(Math.floor(h.clock.nowMs() / 1000));
+
+    it.each<[string, () => Record<string, string>]>([
+      ['a user that is not JSON', () => ({ auth_date: nowS(), user: '{id:1001' })],
+      ['a user id given as a string', () => ({ auth_date: nowS(), user: JSON.stringify({ id: '1001' }) })],
+      ['a fractional user id', () => ({ auth_date: nowS(), user: JSON.stringify({ id: 1001.5 }) })],
+      ['a non-numeric auth_date', () => ({ auth_date: 'yesterday', user: JSON.stringify({ id: 1001 }) })],
+      ['no user at all', () => ({ auth_date: nowS() })],
+    ])('correctly signed, but %s → 401 UNAUTHORIZED', async (_name, fields) => {
+      await expectProblem(await me(signedWith(fields())), 401, 'UNAUTHORIZED');
+      await unchanged();
+    });
+
+    it('correctly signed with fields the service does not read → 200 as that user', async () => {
+      const res = await me(signedWith({ auth_date: nowS(), query_id: 'q1', chat_type: 'private', user: JSON.stringify({ id: 1001, first_name: '민지', is_premium: true, language_code: 'en' }) }));
+      expect(res.status).toBe(200);
+      expect((await res.json()).user).toEqual({ id: 1001, firstName: '민지', username: null, languageCode: 'en' });
     });
 
     it('property: random strings after "tma " are refused (fast-check)', async () => {
