@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
-import type { Database, Executor } from '../../db/connection.js';
+import { pgArray, type Database, type Executor } from '../../db/connection.js';
+import { coalesced, perOwner } from '../platform/coalesce.js';
 import type { Rewards } from './catalog.js';
 
 export type PaySource = 'claim' | 'auto_claim' | 'payout';
@@ -100,60 +101,123 @@ export async function payRewards(
   return map;
 }
 
+type ClaimOutcome = { moved: boolean; status: string | null; balances: BalanceRow | null };
+type ClaimKey = { item: PayItem; at: Date };
+type ClaimRow = { i: number; moved: boolean; status: string | null; diamonds: string | number | null; xp: string | number | null; tickets: string | number | null; vault_points: string | number | null };
+
 /**
- * One manual claim as one statement (the claim hot path, docs/performance.md): completed →
- * claimed, the ledger rows and the balance move together or not at all, the same rule as
- * payRewards (a ledger row that exists is skipped and not added again). `moved` false means the
- * row was not completed; `status` is then what it was (claimed, active, or null for no row).
+ * Manual claims as one statement per event-loop turn (the claim hot path, docs/performance.md):
+ * for each claim, completed → claimed, its ledger rows and the balance move together or not at
+ * all, with the same rule as payRewards (a ledger row that exists is skipped and not added again).
+ * The statement is its own transaction, so a batch commits or fails whole; the claims in it are
+ * independent rows. Rows are taken in (user, mission, period) order, as everywhere, so batches
+ * on two servers wait for each other rather than deadlock; a balance is moved once per player by
+ * the sum of that player's claims in the batch. The status comes from the statement's snapshot,
+ * from before its own update.
  */
-export async function claimAndPay(
-  database: Database,
-  item: PayItem,
-  at: Date,
-): Promise<{ moved: boolean; status: string | null; balances: BalanceRow | null }> {
-  const kinds: RewardKind[] = [];
-  const amounts: number[] = [];
-  for (const k of REWARD_KINDS) {
-    if (item.rewards[k] > 0) {
-      kinds.push(k);
-      amounts.push(item.rewards[k]);
+const CLAIM_SQL = `with
+  x as (select * from unnest($1::bigint[], $2::int[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::timestamptz[]) with ordinality as x(u, m, p, d, xp, t, at, i)),
+  moved as (
+    update user_mission_progress as p set status = 'claimed', claimed_at = x.at, claim_mode = 'manual', updated_at = x.at
+    from x where p.user_id = x.u and p.mission_id = x.m and p.period_key = x.p and p.status = 'completed'
+    returning p.user_id, p.mission_id, p.period_key
+  ),
+  led as (
+    insert into reward_ledger (user_id, mission_id, period_key, kind, amount, source, created_at)
+    select x.u, x.m, x.p, k.kind, k.amount, 'claim', x.at
+    from moved join x on x.u = moved.user_id and x.m = moved.mission_id and x.p = moved.period_key
+    cross join lateral (values ('diamonds', x.d), ('xp', x.xp), ('tickets', x.t)) as k(kind, amount)
+    where k.amount > 0
+    order by x.u, x.m, x.p, k.kind
+    on conflict (user_id, mission_id, period_key, kind) do nothing
+    returning user_id, kind, amount
+  ),
+  paid as (
+    select user_id,
+           coalesce(sum(amount) filter (where kind = 'diamonds'), 0) as d,
+           coalesce(sum(amount) filter (where kind = 'xp'), 0) as xp,
+           coalesce(sum(amount) filter (where kind = 'tickets'), 0) as t
+    from led group by user_id
+  ),
+  bal as (
+    insert into balances as b (user_id, diamonds, xp, tickets, vault_points, updated_at)
+    select w.user_id, coalesce(paid.d, 0), coalesce(paid.xp, 0), coalesce(paid.t, 0), 0, w.at
+    from (select x.u as user_id, max(x.at) as at from moved join x on x.u = moved.user_id and x.m = moved.mission_id and x.p = moved.period_key group by x.u) w
+    left join paid on paid.user_id = w.user_id
+    order by w.user_id
+    on conflict (user_id) do update set
+      diamonds = b.diamonds + excluded.diamonds, xp = b.xp + excluded.xp, tickets = b.tickets + excluded.tickets, updated_at = excluded.updated_at
+    returning user_id, diamonds, xp, tickets, vault_points
+  )
+  select x.i::int as i, (moved.user_id is not null) as moved, cur.status, bal.diamonds, bal.xp, bal.tickets, bal.vault_points
+  from x
+  left join moved on moved.user_id = x.u and moved.mission_id = x.m and moved.period_key = x.p
+  left join bal on bal.user_id = x.u and moved.user_id is not null
+  left join user_mission_progress cur on cur.user_id = x.u and cur.mission_id = x.m and cur.period_key = x.p`;
+
+const keyOf = (i: PayItem) => `${i.userId}|${i.missionId}|${i.periodKey}`;
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+async function claimBatch(database: Database, keys: readonly ClaimKey[]): Promise<ClaimOutcome[]> {
+  // the same claim twice in one batch (a double tap with two keys): the first goes to the
+  // statement, the others get what a second claim right after it would get
+  const first = new Map<string, number>();
+  const sent: ClaimKey[] = [];
+  for (const k of keys) {
+    const key = keyOf(k.item);
+    if (!first.has(key)) {
+      first.set(key, sent.length);
+      sent.push(k);
     }
   }
-  const [r] = await database.raw<{ moved: string | number; status: string | null; diamonds: string | number | null; xp: string | number | null; tickets: string | number | null; vault_points: string | number | null }>(
-    `with moved as (
-       update user_mission_progress set status = 'claimed', claimed_at = $4::timestamptz, claim_mode = 'manual', updated_at = $4::timestamptz
-       where user_id = $1 and mission_id = $2 and period_key = $3 and status = 'completed'
-       returning user_id
-     ),
-     led as (
-       insert into reward_ledger (user_id, mission_id, period_key, kind, amount, source, created_at)
-       select $1, $2, $3, k.kind, k.amount, 'claim', $4::timestamptz from moved, unnest($5::text[], $6::bigint[]) as k(kind, amount)
-       on conflict (user_id, mission_id, period_key, kind) do nothing
-       returning kind, amount
-     ),
-     bal as (
-       insert into balances as b (user_id, diamonds, xp, tickets, vault_points, updated_at)
-       select moved.user_id,
-              (select coalesce(sum(amount) filter (where kind = 'diamonds'), 0) from led),
-              (select coalesce(sum(amount) filter (where kind = 'xp'), 0) from led),
-              (select coalesce(sum(amount) filter (where kind = 'tickets'), 0) from led),
-              0, $4::timestamptz
-       from moved
-       on conflict (user_id) do update set
-         diamonds = b.diamonds + excluded.diamonds, xp = b.xp + excluded.xp, tickets = b.tickets + excluded.tickets, updated_at = excluded.updated_at
-       returning diamonds, xp, tickets, vault_points
-     )
-     select (select count(*) from moved) as moved, bal.diamonds, bal.xp, bal.tickets, bal.vault_points,
-            (select status from user_mission_progress where user_id = $1 and mission_id = $2 and period_key = $3) as status
-     from (select 1) one left join bal on true`,
-    [item.userId, item.missionId, item.periodKey, at.toISOString(), kinds, amounts],
-  );
-  const moved = Number(r?.moved ?? 0) > 0;
-  return {
-    moved,
-    status: r?.status ?? null,
-    balances: moved ? { userId: item.userId, diamonds: Number(r!.diamonds), xp: Number(r!.xp), tickets: Number(r!.tickets), vaultPoints: Number(r!.vault_points) } : null,
-  };
+  const order = sent.map((_, i) => i).sort((a, b) => {
+    const x = sent[a]!.item;
+    const y = sent[b]!.item;
+    return x.userId - y.userId || x.missionId - y.missionId || cmp(x.periodKey, y.periodKey);
+  });
+  const items = order.map((i) => sent[i]!);
+  const rows = await database.raw<ClaimRow>(CLAIM_SQL, [
+    items.map((k) => k.item.userId),
+    items.map((k) => k.item.missionId),
+    items.map((k) => k.item.periodKey),
+    items.map((k) => k.item.rewards.diamonds),
+    items.map((k) => k.item.rewards.xp),
+    items.map((k) => k.item.rewards.tickets),
+    pgArray(items.map((k) => k.at.toISOString())),
+  ]);
+  const outcome = new Map<string, ClaimOutcome>();
+  for (const r of rows) {
+    const k = items[r.i - 1]!.item;
+    const moved = r.moved === true || (r.moved as unknown) === 't';
+    outcome.set(keyOf(k), {
+      moved,
+      status: r.status ?? null,
+      balances: moved ? { userId: k.userId, diamonds: Number(r.diamonds), xp: Number(r.xp), tickets: Number(r.tickets), vaultPoints: Number(r.vault_points) } : null,
+    });
+  }
+  const answered = new Set<string>();
+  return keys.map((k) => {
+    const key = keyOf(k.item);
+    const o = outcome.get(key);
+    if (!o) return new Error(`claim ${key} got no answer from its batch`) as unknown as ClaimOutcome;
+    if (!answered.has(key)) {
+      answered.add(key);
+      return o;
+    }
+    // a repeat in the same batch: claimed by the first if it moved, else the same refusal
+    return o.moved ? { moved: false, status: 'claimed', balances: null } : o;
+  });
+}
+
+const claimsOf = perOwner((database: Database) => coalesced((keys: readonly ClaimKey[]) => claimBatch(database, keys), 128));
+
+/**
+ * One manual claim (see CLAIM_SQL): joins the other claims of this event-loop turn in one
+ * statement. `moved` false means the row was not completed; `status` is then what it was
+ * (claimed, completed when a concurrent claim took it first, active, or null for no row).
+ */
+export function claimAndPay(database: Database, item: PayItem, at: Date): Promise<ClaimOutcome> {
+  return claimsOf(database)({ item, at });
 }
 
 export async function getBalance(database: Database, userId: number): Promise<BalanceRow> {

@@ -242,3 +242,57 @@ async function waitFor<T>(fn: () => Promise<T | null>, h: Harness, timeoutMs = 1
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+describe('claims of one event-loop turn are one statement (docs/performance.md, claim)', () => {
+  const countClaimStatements = (h: Harness) => {
+    const db = h.s.database;
+    const raw = db.raw.bind(db);
+    const seen = { n: 0 };
+    db.raw = (text, params, exec) => {
+      if (text.includes("claim_mode = 'manual'")) seen.n++;
+      return raw(text, params, exec);
+    };
+    return seen;
+  };
+
+  it('12 players claiming at once: one statement, each paid exactly once, ledger = balances', async () => {
+    h = await createHarness();
+    const gid = await h.missionId('golden_hour_play_3');
+    const players = Array.from({ length: 12 }, (_, i) => 700 + i);
+    for (const u of players) await h.play(u, 3, `cb${u}`);
+    const seen = countClaimStatements(h);
+    const results = await Promise.all(players.map((u) => h.s.claim(u, gid)));
+    expect(seen.n).toBe(1);
+    expect(results.map((r) => [r.balances.userId, r.balances.diamonds, r.balances.tickets])).toEqual(players.map((u) => [u, 100, 1]));
+    const [n] = await h.s.database.query<{ n: number }>(sql`select count(*)::int as n from reward_ledger where user_id between 700 and 711`);
+    expect(n!.n).toBe(12 * 3);
+    await ledgerEqualsBalances(h);
+  });
+
+  it('one player claiming two missions in one batch: the balance moves by both, once each', async () => {
+    h = await createHarness();
+    const gid = await h.missionId('golden_hour_play_3');
+    const did = await h.missionId('daily_play_10');
+    await h.play(720, 10, 'two');
+    const seen = countClaimStatements(h);
+    const [a, b] = await Promise.all([h.s.claim(720, gid), h.s.claim(720, did)]);
+    expect(seen.n).toBe(1);
+    expect(a.balances).toMatchObject({ diamonds: 150, xp: 500, tickets: 1 });
+    expect(b.balances).toMatchObject({ diamonds: 150, xp: 500, tickets: 1 });
+    await ledgerEqualsBalances(h);
+  });
+
+  it('the same claim twice in one batch: one pays, the other is ALREADY_CLAIMED; a claim not completed is NOT_COMPLETED', async () => {
+    h = await createHarness();
+    const gid = await h.missionId('golden_hour_play_3');
+    await h.play(730, 3, 'dup');
+    await h.play(731, 1, 'short');
+    const r = await Promise.allSettled([h.s.claim(730, gid), h.s.claim(730, gid), h.s.claim(731, gid)]);
+    expect(r[0]!.status).toBe('fulfilled');
+    expect(r[1]!.status === 'rejected' && (r[1].reason as { code: string }).code).toBe('ALREADY_CLAIMED');
+    expect(r[2]!.status === 'rejected' && (r[2].reason as { code: string }).code).toBe('NOT_COMPLETED');
+    const [n] = await h.s.database.query<{ n: number }>(sql`select count(*)::int as n from reward_ledger where user_id = 730`);
+    expect(n!.n).toBe(3);
+    await ledgerEqualsBalances(h);
+  });
+});
