@@ -4,6 +4,7 @@ import { localIso } from '../../../core/domain/time.js';
 import type { Services } from '../../../core/services.js';
 import type { AuthEnv } from '../auth.js';
 import { claimGuard } from '../claimGuard.js';
+import { replayableJson } from '../idempotency.js';
 import { shareRoutes } from './share.js';
 import { toastRoutes } from './toast.js';
 
@@ -64,7 +65,7 @@ export function playerRoutes(s: Services, options: PlayerRoutesOptions) {
         const r = await s.claim(c.get('user').id, id);
         s.metrics.missionClaim.inc({ result: 'ok' });
         s.log.info({ userId: c.get('user').id, missionId: id, periodKey: r.periodKey, verdict: 'claimed' }, 'claim');
-        return c.json(r);
+        return replayableJson(c, r);
       } catch (err) {
         const verdict = isDomainError(err) ? err.code : 'error';
         s.metrics.missionClaim.inc({ result: verdict });
