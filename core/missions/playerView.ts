@@ -31,17 +31,17 @@ export async function listMissionsFor(deps: ViewDeps, userId: number): Promise<{
   const flag = await deps.flags.goldenHour();
   const visible = (await deps.catalog.active()).filter((m) => isLiveFor(m, flag, userId, deps.audience));
   const experiment = await deps.experiments?.timeline();
+  const healthy = deps.clockHealth.isHealthy();
   const keys = visible.flatMap((m) => {
-    const p = periodKey(m, nowMs, deps.tz);
-    const seen = missionAsSeenBy(experiment, m, userId, p);
-    return seen ? [{ m: seen, p }] : [];
+    const f = frameOf(m, nowMs, deps.tz, healthy);
+    const seen = missionAsSeenBy(experiment, m, userId, f.periodKey);
+    return seen ? [{ f, seen }] : [];
   });
-  const periods = [...new Set(keys.map((k) => k.p))];
+  const periods = [...new Set(keys.map((k) => k.f.periodKey))];
   // the only per-request database work: this player's progress rows (missions and flag are cached)
   const rows = keys.length ? await progressOf(deps.database)({ userId, periods }) : [];
   const byKey = new Map(rows.map((r) => [`${r.mission_id}|${r.period_key}`, r]));
-  const healthy = deps.clockHealth.isHealthy();
-  const missions = keys.map(({ m, p }) => view(m, p, byKey.get(`${m.id}|${p}`), nowMs, healthy, deps.tz));
+  const missions = keys.map(({ f, seen }) => view(seen === f.mission ? f : { ...f, fields: missionFields(seen) }, byKey.get(`${f.mission.id}|${f.periodKey}`)));
   return { serverTime: new Date(nowMs).toISOString(), missions };
 }
 
@@ -92,45 +92,54 @@ export function missionAsSeenBy<M extends Mission>(experiment: ExperimentTimelin
 }
 
 /**
- * The shown occurrence depends only on the window and the current second (bounds are whole
- * seconds), so it is computed once per window per second instead of per request: the dayjs zone
- * lookups were the costliest part of the list (docs/performance.md, mission list).
+ * What a mission shows in one second, whoever asks: its period, whether its window is open, the
+ * occurrence shown and its catalog fields. Window bounds are whole seconds, so this is computed
+ * once per mission per second instead of per request: the zone lookups and the field copies were
+ * the costliest part of the list (docs/performance.md, mission list).
  */
-const occurrenceMemo = new Map<string, { second: number; opensAt: string; closesAt: string }>();
-function occurrenceAt(w: NonNullable<Mission['window']>, nowMs: number, tz: string) {
-  const key = `${w.start}|${w.end}|${tz}`;
-  const second = Math.floor(nowMs / 1000);
-  const hit = occurrenceMemo.get(key);
-  if (hit && hit.second === second) return hit;
-  const occ = currentOrNextOccurrence(w, nowMs, tz);
-  const entry = { second, opensAt: occ.opensAt.toISOString(), closesAt: occ.closesAt.toISOString() };
-  if (occurrenceMemo.size > 256) occurrenceMemo.clear();
-  occurrenceMemo.set(key, entry);
-  return entry;
+interface Frame {
+  mission: Mission;
+  second: number;
+  tz: string;
+  healthy: boolean;
+  periodKey: string;
+  open: boolean;
+  window: MissionView['window'];
+  fields: MissionFields;
 }
 
-function view(m: Mission, p: string, row: { progress: number; status: string } | undefined, nowMs: number, healthy: boolean, tz: string): MissionView {
+const frames = new WeakMap<Mission, Frame>();
+function frameOf(m: Mission, nowMs: number, tz: string, healthy: boolean): Frame {
+  const second = Math.floor(nowMs / 1000);
+  const hit = frames.get(m);
+  if (hit && hit.second === second && hit.tz === tz && hit.healthy === healthy) return hit;
   let window: MissionView['window'] = null;
   let open = true;
   if (m.window) {
     open = healthy && isWithinWindow(m.window, nowMs, tz);
     try {
-      const occ = occurrenceAt(m.window, nowMs, tz);
-      window = { start: m.window.start, end: m.window.end, opensAt: occ.opensAt, closesAt: occ.closesAt };
+      const occ = currentOrNextOccurrence(m.window, nowMs, tz);
+      window = { start: m.window.start, end: m.window.end, opensAt: occ.opensAt.toISOString(), closesAt: occ.closesAt.toISOString() };
     } catch {
       window = { start: m.window.start, end: m.window.end, opensAt: '', closesAt: '' };
     }
   }
+  const f: Frame = { mission: m, second, tz, healthy, periodKey: periodKey(m, nowMs, tz), open, window, fields: missionFields(m) };
+  frames.set(m, f);
+  return f;
+}
+
+function view(f: Pick<Frame, 'mission' | 'periodKey' | 'open' | 'window' | 'fields'>, row: { progress: number; status: string } | undefined): MissionView {
   const stored = (row?.status ?? 'active') as MissionStatus;
   // a claimed reward stays shown as claimed; anything else outside the window is locked
-  const status: MissionStatus = stored === 'claimed' ? 'claimed' : open ? stored : 'locked';
+  const status: MissionStatus = stored === 'claimed' ? 'claimed' : f.open ? stored : 'locked';
   return {
-    ...missionFields(m),
-    progress: Math.min(row?.progress ?? 0, m.target),
+    ...f.fields,
+    progress: Math.min(row?.progress ?? 0, f.mission.target),
     status,
     isLocked: status === 'locked',
-    window,
-    periodKey: p,
+    window: f.window,
+    periodKey: f.periodKey,
   };
 }
 
