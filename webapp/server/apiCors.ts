@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
+import { nodeOutgoing } from './nodeOutgoing.js';
 
 export interface ApiCorsOptions {
   /** the one origin allowed to call the API from a browser (the Mini App's, from WEBAPP_URL) */
@@ -22,6 +23,13 @@ export function apiCors(options: ApiCorsOptions): MiddlewareHandler {
   const preflight = cors({ origin: o.origin, allowHeaders: o.allowHeaders, maxAge: o.maxAgeS });
   return async (c, next) => {
     if (c.req.method === 'OPTIONS') return preflight(c, next);
+    const out = nodeOutgoing(c);
+    if (out) {
+      // the Node fast path (nodeOutgoing.ts): no Web Headers object for a fixed header
+      if (c.req.header('origin') === o.origin) out.setHeader('Access-Control-Allow-Origin', o.origin);
+      out.appendHeader('Vary', 'Origin');
+      return next();
+    }
     if (c.req.header('origin') === o.origin) c.res.headers.set('Access-Control-Allow-Origin', o.origin);
     await next();
     try {
