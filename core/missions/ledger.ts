@@ -158,15 +158,15 @@ const CLAIM_SQL = `with
 const keyOf = (i: PayItem) => `${i.userId}|${i.missionId}|${i.periodKey}`;
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-async function claimBatch(database: Database, keys: readonly ClaimKey[]): Promise<ClaimOutcome[]> {
+async function claimBatch(database: Database, keys: readonly ClaimKey[]): Promise<(ClaimOutcome | Error)[]> {
   // the same claim twice in one batch (a double tap with two keys): the first goes to the
   // statement, the others get what a second claim right after it would get
-  const first = new Map<string, number>();
+  const first = new Set<string>();
   const sent: ClaimKey[] = [];
   for (const k of keys) {
     const key = keyOf(k.item);
     if (!first.has(key)) {
-      first.set(key, sent.length);
+      first.add(key);
       sent.push(k);
     }
   }
@@ -199,7 +199,7 @@ async function claimBatch(database: Database, keys: readonly ClaimKey[]): Promis
   return keys.map((k) => {
     const key = keyOf(k.item);
     const o = outcome.get(key);
-    if (!o) return new Error(`claim ${key} got no answer from its batch`) as unknown as ClaimOutcome;
+    if (!o) return new Error(`claim ${key} got no answer from its batch`);
     if (!answered.has(key)) {
       answered.add(key);
       return o;
