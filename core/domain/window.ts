@@ -53,10 +53,16 @@ function parseField(value: string, field: string): number {
   }
 }
 
+/** A window's (start, end) seconds of day, parsed once per window object (the ingest asks per event). */
+const boundsMemo = new WeakMap<TimeWindow, { start: string; end: string; s: number; e: number }>();
+
 function bounds(w: TimeWindow): [number, number] {
+  const hit = boundsMemo.get(w);
+  if (hit && hit.start === w.start && hit.end === w.end) return [hit.s, hit.e];
   const s = parseTimeOfDay(w.start);
   const e = parseTimeOfDay(w.end);
   if (s === e) throw new RangeError('empty window');
+  boundsMemo.set(w, { start: w.start, end: w.end, s, e });
   return [s, e];
 }
 

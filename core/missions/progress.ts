@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { pgArray, type Database, type Executor } from '../../db/connection.js';
+import { pgArray, pgTextArray, type Database, type Executor } from '../../db/connection.js';
 import type { Audience, Mission } from './catalog.js';
 import { isGated, isLiveFor } from './catalog.js';
 import type { FlagState } from '../platform/config.js';
@@ -70,8 +70,10 @@ const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const APPLY_SQL = `with
   ins_ev as (
     insert into play_evidence as e (user_id, received_at, day, type_code, action_id, amount, verdicts, vault_base, vault_x, vault_points, vault_mission, arm)
-    select x.* from unnest($1::bigint[], $2::timestamptz[], $3::date[], $4::smallint[], $5::text[], $6::bigint[], $7::text[], $8::int[], $9::real[], $10::int[], $11::int[], $12::text[])
-      as x(u, r, d, t, a, n, v, vb, vx, vp, vm, arm)
+    select x.u, x.r, x.d, x.t, x.a, x.n, x.v, x.vb, x.vx, x.vp, x.vm, x.arm
+    from (select y.*, ($3::timestamptz[])[y.s] as r, ($4::date[])[y.s] as d
+          from unnest($1::bigint[], $2::int[], $5::smallint[], $6::text[], $7::bigint[], $8::text[], $9::int[], $10::real[], $11::int[], $12::int[], $13::text[])
+            as y(u, s, t, a, n, v, vb, vx, vp, vm, arm)) x
     -- a replay received the next UTC day lands in another partition: probe the day before too.
     -- LATERAL … LIMIT 1 keeps it one index lookup per event in that one partition (as NOT EXISTS
     -- the planner chose a hash anti join over a scan of every partition: docs/performance.md)
@@ -81,60 +83,65 @@ const APPLY_SQL = `with
     where seen.hit is null
     on conflict (user_id, type_code, action_id, day) do update set replays = least(e.replays + 1, 32767)
     -- a new row has replays 0; a replayed one was just raised to 1 or more (xmax is not available on partitions)
-    returning user_id, type_code, action_id, vault_points, vault_mission, (replays = 0) as fresh
+    returning user_id, type_code, action_id, received_at, vault_points, vault_mission, (replays = 0) as fresh
   ),
-  fresh as (select user_id, type_code, action_id, vault_points, vault_mission from ins_ev where fresh),
+  -- the new events, with their place in the batch (i) and receive stamp (s): the pairs refer to them by place
+  fresh as (
+    select f.user_id, f.type_code, f.action_id, f.received_at, f.vault_points, f.vault_mission, x.i, x.s
+    from ins_ev f join unnest($1::bigint[], $5::smallint[], $6::text[], $2::int[]) with ordinality as x(u, t, a, s, i)
+      on x.u = f.user_id and x.t = f.type_code and x.a = f.action_id
+    where f.fresh
+  ),
   ins_users as (
     insert into users as u (id, last_active_at)
-    select * from unnest($13::bigint[], $14::timestamptz[])
+    select x.u, ($3::timestamptz[])[x.s] from unnest($14::bigint[], $15::int[]) as x(u, s)
     on conflict (id) do update set last_active_at = excluded.last_active_at
     where u.last_active_at is null or u.last_active_at < excluded.last_active_at - interval '1 minute'
     returning 1
   ),
   pairs as (
-    select m.u as user_id, m.m as mission_id, m.p as period_key, m.v as verdict, m.r as received_at
-    from unnest($15::bigint[], $16::smallint[], $17::text[], $18::int[], $19::text[], $20::text[], $21::timestamptz[]) as m(u, t, a, m, p, v, r)
-    join fresh f on f.user_id = m.u and f.type_code = m.t and f.action_id = m.a
+    select f.user_id, m.m as mission_id, m.p as period_key, m.v as verdict, f.received_at
+    from unnest($16::int[], $17::int[], $18::text[], $19::text[]) as m(e, m, p, v)
+    join fresh f on f.i = m.e
   ),
   counted as (
     select c.user_id, c.mission_id, c.period_key, least(c.n, t.target) as n, c.n >= t.target as done, c.last
     from (select user_id, mission_id, period_key, count(*)::int as n, max(received_at) as last
           from pairs where verdict = 'counted' group by 1, 2, 3) c
-    join unnest($22::int[], $23::int[]) as t(mission_id, target) on t.mission_id = c.mission_id
+    join unnest($20::int[], $21::int[]) as t(mission_id, target) on t.mission_id = c.mission_id
     order by 1, 2, 3
   ),
   prog as (
     insert into user_mission_progress as p (user_id, mission_id, period_key, progress, status, completed_at, updated_at)
-    select user_id, mission_id, period_key, n, case when done then 'completed' else 'active' end, case when done then last end, $24::timestamptz
+    select user_id, mission_id, period_key, n, case when done then 'completed' else 'active' end, case when done then last end, $22::timestamptz
     from counted
     on conflict (user_id, mission_id, period_key) do update set
       progress = least(p.progress + excluded.progress, (select target_value from missions where id = excluded.mission_id)),
       status = case when p.status = 'active' and p.progress + excluded.progress >= (select target_value from missions where id = excluded.mission_id)
                     then 'completed' else p.status end,
       completed_at = case when p.status = 'active' and p.progress + excluded.progress >= (select target_value from missions where id = excluded.mission_id)
-                    then coalesce(excluded.completed_at, $24::timestamptz) else p.completed_at end,
+                    then coalesce(excluded.completed_at, $22::timestamptz) else p.completed_at end,
       updated_at = excluded.updated_at
     returning user_id, mission_id, period_key, status
   ),
   bal as (
     insert into balances as b (user_id, vault_points, updated_at)
-    select user_id, sum(vault_points), $24::timestamptz from fresh where vault_points is not null group by user_id order by user_id
+    select user_id, sum(vault_points), $22::timestamptz from fresh where vault_points is not null group by user_id order by user_id
     on conflict (user_id) do update set vault_points = b.vault_points + excluded.vault_points, updated_at = excluded.updated_at
     returning 1
   ),
   tally as (
     -- the vault points issued per local date, for the daily report (evidence_tallies)
     insert into evidence_tallies (date, vault_points, golden_vault_points)
-    select x.ld, sum(f.vault_points), coalesce(sum(f.vault_points) filter (where f.vault_mission is not null), 0)
-    from fresh f join unnest($1::bigint[], $4::smallint[], $5::text[], $26::text[]) as x(u, t, a, ld)
-      on x.u = f.user_id and x.t = f.type_code and x.a = f.action_id
+    select ($24::text[])[f.s], sum(f.vault_points), coalesce(sum(f.vault_points) filter (where f.vault_mission is not null), 0)
+    from fresh f
     where f.vault_points is not null
-    group by x.ld
+    group by 1
     returning 1
   )
   select 'p' as k, user_id, mission_id, period_key, null::text as verdict, null::timestamptz as received_at, 0 as n from prog where status = 'completed'
   union all select 'v', 0, null, null, verdict, null, count(*)::int from pairs group by verdict
-  union all (select 'r', user_id, mission_id, period_key, verdict, received_at, 0 from pairs where verdict <> 'counted' limit $25)
+  union all (select 'r', user_id, mission_id, period_key, verdict, received_at, 0 from pairs where verdict <> 'counted' limit $23)
   union all select 'f', 0, null, null, null, null, (select count(*) from fresh)::int
   union all select 'x', 0, null, null, null, null, (select count(*) from ins_users)::int + (select count(*) from bal)::int + (select count(*) from tally)::int`;
 
@@ -172,24 +179,34 @@ export async function applyEvents(
   }
   const missionById = new Map(ctx.missions.map((m) => [m.id, m]));
   const local = localClock(ctx.tz);
-  const iso = isoMemo();
 
+  // receive stamps repeat across a batch (one per ingest request): each distinct one is sent
+  // once (S), events refer to theirs by index, pairs to their event by place (docs/performance.md § 17)
+  const S = { r: [] as string[], d: [] as string[], ld: [] as string[] };
+  const stampOf = new Map<number, { i: number; day: string; at: LocalParts }>();
   const E = {
-    u: [] as number[], r: [] as string[], d: [] as string[], t: [] as number[], a: [] as string[], n: [] as (number | null)[],
-    ld: [] as string[], v: [] as (string | null)[], vb: [] as (number | null)[], vx: [] as (number | null)[], vp: [] as (number | null)[], vm: [] as (number | null)[], arm: [] as (string | null)[],
+    u: [] as number[], s: [] as number[], t: [] as number[], a: [] as string[], n: [] as (number | null)[],
+    v: [] as (string | null)[], vb: [] as (number | null)[], vx: [] as (number | null)[], vp: [] as (number | null)[], vm: [] as (number | null)[], arm: [] as (string | null)[],
   };
-  const M = { u: [] as number[], t: [] as number[], a: [] as string[], m: [] as number[], p: [] as string[], v: [] as Verdict[], r: [] as string[] };
+  const M = { e: [] as number[], m: [] as number[], p: [] as string[], v: [] as Verdict[] };
   const days = new Set<string>();
   const userLast = new Map<number, number>();
   let autoPossible = false;
-  for (const e of events) {
-    const r = iso(e.receivedAt);
-    const day = evidenceDayOfIso(r);
-    days.add(day);
-    const at = local(e.receivedAt);
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i]!;
+    let stamp = stampOf.get(e.receivedAt);
+    if (stamp === undefined) {
+      const r = new Date(e.receivedAt).toISOString();
+      stamp = { i: S.r.length + 1, day: evidenceDayOfIso(r), at: local(e.receivedAt) };
+      stampOf.set(e.receivedAt, stamp);
+      S.r.push(r);
+      S.d.push(stamp.day);
+      S.ld.push(stamp.at.date);
+      days.add(stamp.day);
+    }
+    const { day, at } = stamp;
     const prev = userLast.get(e.userId);
     if (prev === undefined || e.receivedAt > prev) userLast.set(e.userId, e.receivedAt);
-    const typeCode = actionTypeCode(e.type);
     let verdicts = '';
     let arm: string | null = null;
     for (const m of byType.get(e.type) ?? []) {
@@ -197,20 +214,15 @@ export async function applyEvents(
       const v = decide(m, e, ctx, p, at);
       verdicts += verdictEntry(m.id, v, p, day);
       arm ??= ctx.experiment?.armOf(m, e.userId, p) ?? null;
-      M.u.push(e.userId);
-      M.t.push(typeCode);
-      M.a.push(e.actionId);
+      M.e.push(i + 1);
       M.m.push(m.id);
       M.p.push(p);
       M.v.push(v);
-      M.r.push(r);
       if (m.autoClaim && v === 'counted') autoPossible = true;
     }
     E.u.push(e.userId);
-    E.r.push(r);
-    E.d.push(day);
-    E.ld.push(at.date);
-    E.t.push(typeCode);
+    E.s.push(stamp.i);
+    E.t.push(actionTypeCode(e.type));
     E.a.push(e.actionId);
     E.n.push(e.amount ?? null);
     E.v.push(verdicts || null);
@@ -229,10 +241,10 @@ export async function applyEvents(
       E.vm.push(null);
     }
   }
-  const U = { u: [] as number[], r: [] as string[] };
+  const U = { u: [] as number[], s: [] as number[] };
   for (const [u, ms] of [...userLast.entries()].sort((a, b) => a[0] - b[0])) {
     U.u.push(u);
-    U.r.push(iso(ms));
+    U.s.push(stampOf.get(ms)!.i);
   }
   const targets = { m: [] as number[], t: [] as number[] };
   for (const m of missionById.values()) {
@@ -246,11 +258,14 @@ export async function applyEvents(
   const rejected: Record<string, unknown>[] = [];
   const autoClaims: Record<string, unknown>[] = [];
   const now = deps.now().toISOString();
+  // every array as Postgres' array text, built here (pgArray, pgTextArray): the driver's own
+  // serializer quotes and regex-escapes each element (docs/performance.md § 17)
   const params = [
-    E.u, pgArray(E.r), pgArray(E.d), E.t, E.a, E.n, E.v, E.vb, pgArray(E.vx), E.vp, E.vm, E.arm,
-    U.u, pgArray(U.r),
-    M.u, M.t, M.a, M.m, M.p, M.v, pgArray(M.r),
-    targets.m, targets.t, now, deps.log ? REJECTIONS_RETURNED : 0, E.ld,
+    pgArray(E.u), pgArray(E.s), pgArray(S.r), pgArray(S.d), pgArray(E.t), pgTextArray(E.a), pgArray(E.n), pgTextArray(E.v),
+    pgArray(E.vb), pgArray(E.vx), pgArray(E.vp), pgArray(E.vm), pgTextArray(E.arm),
+    pgArray(U.u), pgArray(U.s),
+    pgArray(M.e), pgArray(M.m), pgTextArray(M.p), pgTextArray(M.v),
+    pgArray(targets.m), pgArray(targets.t), now, deps.log ? REJECTIONS_RETURNED : 0, pgTextArray(S.ld),
   ];
 
   type Row = { k: string; user_id: string | number; mission_id: number | null; period_key: string | null; verdict: string | null; received_at: string | Date | null; n: number };
@@ -302,7 +317,7 @@ export async function applyEvents(
   await partitionsOf(database).ensure(days);
   // no auto-claim mission can complete in this batch: the one statement is its own transaction
   const out = autoPossible ? await database.db.transaction((tx) => finish(tx)) : await finish();
-  const dupPairs = M.u.length - Object.values(out.verdictCounts).reduce((a, b) => a + b, 0);
+  const dupPairs = M.e.length - Object.values(out.verdictCounts).reduce((a, b) => a + b, 0);
   if (deps.metrics) {
     for (const [v, n] of Object.entries(out.verdictCounts)) deps.metrics.missionProgress.inc({ result: v }, n);
     if (dupPairs > 0) deps.metrics.missionProgress.inc({ result: 'duplicate' }, dupPairs);
@@ -318,16 +333,6 @@ export async function applyEvents(
   const decidedAt = deps.now().toISOString();
   if (deps.log) logDecisions(deps.log, batch, result, out.verdictCounts, decidedAt, rejected, autoClaims);
   return result;
-}
-
-/** Date → ISO string, memoized per millisecond for one batch (stamps repeat across a batch). */
-function isoMemo(): (ms: number) => string {
-  const memo = new Map<number, string>();
-  return (ms) => {
-    let s = memo.get(ms);
-    if (s === undefined) memo.set(ms, (s = new Date(ms).toISOString()));
-    return s;
-  };
 }
 
 /** Share of rejected (event, mission) decisions logged one by one (10%: enough to explain a rejection, bounded under a flood), capped per batch. */

@@ -107,3 +107,48 @@ describe('the evidence migration keeps the data of the previous schema', () => {
     expect(ins).toHaveLength(1);
   });
 });
+
+/**
+ * 0010 drops the progress → missions foreign key (the ingest checked it for every progress row)
+ * and puts a guard on missions instead: progress rows written under 0009 stay, and a mission that
+ * has progress still cannot be deleted or renumbered.
+ */
+describe('a mission with progress cannot be deleted', () => {
+  it('progress kept across 0010; deleting or renumbering a mission with progress is refused, one without is deleted', async () => {
+    const b = await freshBackend();
+    const old = migrationsUpTo('0009_enum_checks');
+    const dataDir = b.databaseUrl ? 'memory://' : mkdtempSync(path.join(tmpdir(), 'gh-pglite-'));
+    cleanup.push(async () => {
+      await b.dispose();
+      rmSync(old, { recursive: true, force: true });
+      if (dataDir !== 'memory://') rmSync(dataDir, { recursive: true, force: true });
+    });
+    const before = await open(b, dataDir, old);
+    await before.raw(
+      `insert into missions (id, logic_key, title, action_type, target_value, period) values (41, 'played', 'Played', 'PLAY_GAME', 3, 'daily'), (42, 'unplayed', 'Unplayed', 'PLAY_GAME', 3, 'daily')`,
+      [],
+    );
+    await before.raw(`insert into user_mission_progress (user_id, mission_id, period_key, progress, status) values (7, 41, '2026-12-01', 2, 'active')`, []);
+    await before.close();
+
+    const after = await open(b, dataDir);
+    cleanup.unshift(() => after.close());
+    expect(await after.raw(`select user_id::int, mission_id, period_key, progress, status from user_mission_progress`, [])).toEqual([
+      { user_id: 7, mission_id: 41, period_key: '2026-12-01', progress: 2, status: 'active' },
+    ]);
+    const fks = await after.raw(`select conname from pg_constraint where conrelid = 'user_mission_progress'::regclass and contype = 'f'`, []);
+    expect(fks).toEqual([]);
+
+    const refused = (q: string) => after.raw(q, []).then(() => null, (err: unknown) => err as { code?: string; message?: string; cause?: { code?: string } });
+    const del = await refused(`delete from missions where id = 41`);
+    expect(del).not.toBeNull();
+    expect(del!.code ?? del!.cause?.code).toBe('23503');
+    expect(String(del!.message ?? del)).toMatch(/mission 41 has player progress/);
+    const renumber = await refused(`update missions set id = 43 where id = 41`);
+    expect(renumber?.code ?? renumber?.cause?.code).toBe('23503');
+    // other updates of a played mission are fine, and a mission nobody played deletes
+    expect(await refused(`update missions set title = 'Played twice' where id = 41`)).toBeNull();
+    expect(await refused(`delete from missions where id = 42`)).toBeNull();
+    expect((await after.raw<{ id: number }>(`select id from missions order by id`, [])).map((r) => r.id)).toEqual([41]);
+  });
+});

@@ -76,6 +76,22 @@ describe('idempotent progress: (user, mission, action) counts once', () => {
   });
 });
 
+describe('action ids are stored as sent, whatever printable characters they hold', () => {
+  it('quotes, backslashes, commas, braces and NULL as an id are distinct actions, each counted once and replayed as a duplicate', async () => {
+    h = await createHarness();
+    const ids = ['q"1', 'b\\2', 'c,3', '{4}', 'NULL', 'x"\\,{}5'];
+    await h.ingest(ids.map((actionId) => ({ userId: 9, type: 'PLAY_GAME' as const, actionId })));
+    await h.s.queue.drain();
+    await h.ingest(ids.map((actionId) => ({ userId: 9, type: 'PLAY_GAME' as const, actionId })));
+    await h.s.queue.drain();
+    const stored = await h.s.database.query<{ action_id: string; replays: number }>(sql`select action_id, replays from actions where user_id = 9 order by action_id`);
+    expect(stored.map((r) => r.action_id).sort()).toEqual([...ids].sort());
+    expect(stored.every((r) => r.replays === 1)).toBe(true);
+    const [d] = await progressOf(h, 9, 'daily_play_10');
+    expect(d!.progress).toBe(ids.length);
+  });
+});
+
 describe('simultaneous progress: one play advances the daily and the golden mission together', () => {
   it('three plays complete golden (3/3) and move daily to 3/10; progress stops at the target', async () => {
     h = await createHarness();
