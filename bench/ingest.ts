@@ -8,6 +8,8 @@ import {
   INGEST_TOKEN,
   appEnv,
   cannon,
+  cpuPerItem,
+  cpuSnapshot,
   freshBackend,
   goldenNow,
   log,
@@ -93,12 +95,13 @@ async function baseline(o: IngestOptions, b: BenchBackend, now: Date) {
 }
 
 async function throughHttp(o: IngestOptions, b: BenchBackend, now: Date) {
-  const server = await startServer(b, now);
+  const server = await startServer(b, now, JSON.parse(process.env.XENV ?? '{}'), (process.env.XNODE ?? '').split(' ').filter(Boolean));
   const redis = new Redis(b.redisUrl);
   redis.on('error', () => {});
   try {
     const bodies = batches(o, 'h').map((events) => JSON.stringify({ events }));
     let i = 0;
+    const cpu0 = cpuSnapshot(server.pid);
     const t0 = performance.now();
     const res = await cannon({
       url: server.url,
@@ -116,7 +119,8 @@ async function throughHttp(o: IngestOptions, b: BenchBackend, now: Date) {
       await sleep(10);
     }
     const ms = performance.now() - t0;
-    return { ms, rate: o.players / (ms / 1000), acceptedMs, acceptRate: o.players / (acceptedMs / 1000), p99RequestMs: res.latency.p99 };
+    const cpuUsPerEvent = cpuPerItem(cpu0, cpuSnapshot(server.pid), o.players);
+    return { ms, rate: o.players / (ms / 1000), cpuUsPerEvent, acceptedMs, acceptRate: o.players / (acceptedMs / 1000), p99RequestMs: res.latency.p99 };
   } finally {
     redis.disconnect();
     await server.stop();
@@ -154,6 +158,7 @@ export async function ingestFigure(o: IngestOptions = INGEST_DEFAULTS): Promise<
         acceptedSeconds: round(http.acceptedMs / 1000),
         acceptRate: round(http.acceptRate, 0),
         requestP99Ms: http.p99RequestMs,
+        cpuUsPerEvent: http.cpuUsPerEvent,
         baselineSeconds: round(base.ms / 1000),
         verify: check,
         baselineVerify: baseCheck,

@@ -1,7 +1,7 @@
 /// <reference path="./autocannon.d.ts" />
 import { randomBytes } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import postgres from 'postgres';
 import autocannon, { type Result } from 'autocannon';
 import { instantOf, localParts } from '../core/domain/time.js';
@@ -179,6 +179,57 @@ export async function startEntryPoint(env: Record<string, string>): Promise<Serv
 export const killChildren = killTracked;
 
 export { freePort };
+
+/**
+ * CPU seconds used so far (user + system, from /proc/<pid>/stat) by the processes of a run: the
+ * server child, every postgres process, redis-server, and this process. Two snapshots give where
+ * a figure's CPU went (docs/performance.md, Where the time goes). Backends that exit between the
+ * snapshots are not counted, so take both while the run's connections are open. Linux only:
+ * elsewhere every figure is null.
+ */
+export interface CpuSnapshot {
+  server: number | null;
+  postgres: number | null;
+  redis: number | null;
+  bench: number;
+}
+
+const TICKS = 100;
+
+function procCpu(pid: string): { name: string; s: number } | null {
+  try {
+    const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const close = st.lastIndexOf(')');
+    const f = st.slice(close + 2).split(' ');
+    return { name: st.slice(st.indexOf('(') + 1, close), s: (Number(f[11]) + Number(f[12])) / TICKS };
+  } catch {
+    return null;
+  }
+}
+
+export function cpuSnapshot(serverPid?: number): CpuSnapshot {
+  let pg: number | null = null;
+  let redis: number | null = null;
+  try {
+    for (const d of readdirSync('/proc')) {
+      if (d.charCodeAt(0) > 57) continue;
+      const c = procCpu(d);
+      if (!c) continue;
+      if (c.name === 'postgres') pg = (pg ?? 0) + c.s;
+      else if (c.name === 'redis-server') redis = (redis ?? 0) + c.s;
+    }
+  } catch {
+    // no /proc
+  }
+  const u = process.cpuUsage();
+  return { server: serverPid ? (procCpu(String(serverPid))?.s ?? null) : null, postgres: pg, redis, bench: (u.user + u.system) / 1e6 };
+}
+
+/** µs of CPU per item between two snapshots, per process kind. */
+export function cpuPerItem(a: CpuSnapshot, b: CpuSnapshot, items: number): Record<keyof CpuSnapshot, number | null> {
+  const d = (k: keyof CpuSnapshot) => (a[k] === null || b[k] === null ? null : round(((b[k]! - a[k]!) * 1e6) / items, 1));
+  return { server: d('server'), postgres: d('postgres'), redis: d('redis'), bench: d('bench') };
+}
 
 /** Resident set size of a process in kB, from /proc/<pid>/status (VmRSS). */
 export function rssKb(pid: number): number | null {

@@ -105,10 +105,13 @@ const APPLY_SQL = `with
     join fresh f on f.i = m.e
   ),
   counted as (
-    select c.user_id, c.mission_id, c.period_key, least(c.n, t.target) as n, c.n >= t.target as done, c.last
-    from (select user_id, mission_id, period_key, count(*)::int as n, max(received_at) as last
+    -- each mission's target looked up in the (few) missions' arrays: as a join the planner re-ran
+    -- the unnest for every group (docs/performance.md § 17)
+    select c.user_id, c.mission_id, c.period_key, least(c.n, c.target) as n, c.n >= c.target as done, c.last
+    from (select user_id, mission_id, period_key, count(*)::int as n, max(received_at) as last,
+                 ($21::int[])[array_position($20::int[], mission_id)] as target
           from pairs where verdict = 'counted' group by 1, 2, 3) c
-    join unnest($20::int[], $21::int[]) as t(mission_id, target) on t.mission_id = c.mission_id
+    where c.target is not null
     order by 1, 2, 3
   ),
   prog as (

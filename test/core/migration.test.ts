@@ -110,8 +110,9 @@ describe('the evidence migration keeps the data of the previous schema', () => {
 
 /**
  * 0010 drops the progress → missions foreign key (the ingest checked it for every progress row)
- * and puts a guard on missions instead: progress rows written under 0009 stay, and a mission that
- * has progress still cannot be deleted or renumbered.
+ * and puts a guard on missions instead, and turns the (mission, period, status) b-tree into a BRIN
+ * bloom index: progress rows written under 0009 stay, a mission that has progress still cannot be
+ * deleted or renumbered, and the (mission, period) lookup still has an index.
  */
 describe('a mission with progress cannot be deleted', () => {
   it('progress kept across 0010; deleting or renumbering a mission with progress is refused, one without is deleted', async () => {
@@ -138,6 +139,24 @@ describe('a mission with progress cannot be deleted', () => {
     ]);
     const fks = await after.raw(`select conname from pg_constraint where conrelid = 'user_mission_progress'::regclass and contype = 'f'`, []);
     expect(fks).toEqual([]);
+    // the (mission, period) lookup is a BRIN bloom index now, and it answers that lookup
+    const idx = await after.raw<{ name: string; am: string }>(
+      `select c.relname as name, a.amname as am from pg_index i join pg_class c on c.oid = i.indexrelid join pg_am a on a.oid = c.relam where i.indrelid = 'user_mission_progress'::regclass order by 1`,
+      [],
+    );
+    expect(idx).toEqual([
+      { name: 'ump_mission_period_bloom', am: 'brin' },
+      { name: 'user_mission_progress_user_id_mission_id_period_key_pk', am: 'btree' },
+    ]);
+    await after.raw(`insert into user_mission_progress (user_id, mission_id, period_key, progress, status) select g, 42, '2026-12-02', 1, 'active' from generate_series(100, 2099) g`, []);
+    await after.raw(`analyze user_mission_progress`, []);
+    const plan = await after.db.transaction(async (tx) => {
+      await after.raw(`set local enable_seqscan = off`, [], tx);
+      return after.raw<{ 'QUERY PLAN': string }>(`explain select count(*) from user_mission_progress where mission_id = 41 and period_key = '2026-12-01' and progress > 0`, [], tx);
+    });
+    expect(plan.map((r) => r['QUERY PLAN']).join('\n')).toContain('ump_mission_period_bloom');
+    expect((await after.raw<{ n: number }>(`select count(*)::int as n from user_mission_progress where mission_id = 41 and period_key = '2026-12-01' and progress > 0`, []))[0]!.n).toBe(1);
+    await after.raw(`delete from user_mission_progress where mission_id = 42`, []);
 
     const refused = (q: string) => after.raw(q, []).then(() => null, (err: unknown) => err as { code?: string; message?: string; cause?: { code?: string } });
     const del = await refused(`delete from missions where id = 41`);
