@@ -12,3 +12,6 @@ export interface GameEvent {
   /** server receive time, epoch ms */
   receivedAt: number;
 }
+
+/** An event as a game server sends it: what one request's events share (the receive stamp) is kept apart. */
+export type WireEvent = Omit<GameEvent, 'receivedAt'>;

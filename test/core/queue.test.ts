@@ -6,6 +6,7 @@ import { createHarness, type Harness } from '../support/harness.js';
 import { TEST_REDIS_URL, deleteRedisPrefix } from '../support/backend.js';
 import { MemoryEventQueue, RedisStreamQueue } from '../../core/platform/queue.js';
 import type { GameEvent } from '../../core/missions/progress.js';
+import type { WireEvent } from '../../core/domain/events.js';
 
 // The Streams consumer is exercised against a real Redis in both CI passes (the embedded pass
 // has no TEST_REDIS_URL, but the machine's Redis is there): it is the only way to test it.
@@ -19,8 +20,8 @@ afterEach(async () => {
   await h?.close();
 });
 
-const events = (h: Harness, users: number[], perUser: number, tag: string): GameEvent[] =>
-  users.flatMap((u) => Array.from({ length: perUser }, (_, i) => ({ userId: u, type: 'PLAY_GAME' as const, actionId: `${tag}-${i}`, receivedAt: h.clock.nowMs() })));
+const events = (users: number[], perUser: number, tag: string): WireEvent[] =>
+  users.flatMap((u) => Array.from({ length: perUser }, (_, i) => ({ userId: u, type: 'PLAY_GAME' as const, actionId: `${tag}-${i}` })));
 
 async function totals(h: Harness) {
   const [r] = await h.s.database.query<{ ma: number; counted: number; progress: number; vault: number }>(
@@ -51,7 +52,7 @@ describe('in-process queue', () => {
       await h.s.applyBatch(batch);
       if (calls === 1) throw new Error('crash after commit, before the queue forgot the batch');
     });
-    await q.enqueue(events(h, [1, 2], 2, 'm'));
+    await q.enqueue(h.clock.nowMs(), events([1, 2], 2, 'm'));
     await q.drain();
     expect(calls).toBe(2);
     // 4 plays × 2 matching missions, each (user, mission, action) once
@@ -72,7 +73,7 @@ describe('Redis Streams consumer group', () => {
       if (seen === 1) await h.s.applyBatch(batch); // first entry: applied, never acknowledged
       await new Promise(() => {}); // the process "dies" here
     });
-    await a.enqueue(events(h, [101, 102], 3, 'x'));
+    await a.enqueue(h.clock.nowMs(), events([101, 102], 3, 'x'));
     await until(async () => seen >= 1);
     // kill A: no more reads, no acks
     (a as unknown as { running: boolean }).running = false;
@@ -84,7 +85,7 @@ describe('Redis Streams consumer group', () => {
       cSeen++;
       await new Promise(() => {});
     });
-    await c.enqueue(events(h, [103], 2, 'y'));
+    await c.enqueue(h.clock.nowMs(), events([103], 2, 'y'));
     await until(async () => cSeen >= 1);
     (c as unknown as { running: boolean }).running = false;
     (c as unknown as { reader: Redis }).reader.disconnect();
@@ -123,18 +124,54 @@ describe('Redis Streams consumer group', () => {
       running--;
     });
     // one entry per enqueue; the same players in both, so their row locks meet
-    await q.enqueue(events(h, [201, 202], 2, 'f1'));
-    await q.enqueue(events(h, [201, 202], 2, 'f2'));
+    await q.enqueue(h.clock.nowMs(), events([201, 202], 2, 'f1'));
+    await q.enqueue(h.clock.nowMs(), events([201, 202], 2, 'f2'));
     await q.drain(30_000);
     expect(peak).toBe(2);
     // 8 plays × 2 missions; golden capped at 3 per user, daily counts all 4
     expect(await totals(h)).toEqual({ ma: 16, counted: 16, progress: 3 + 3 + 4 + 4, vault: 8 * 20 });
   });
 
+  it('a consumer batch holds about CONSUMER_BATCH events, whatever each entry holds: entries per read follow the events per entry', async () => {
+    h = await createHarness({ services: { consume: false } });
+    const prefix = `${h.backend.redisPrefix}qb:`;
+    const q = new RedisStreamQueue({ redisUrl: REDIS_URL, prefix, batchSize: 100, log, claimIdleMs: 300, blockMs: 100, consumerName: 'S' });
+    cleanups.push(() => q.stop(), () => deleteRedisPrefix(REDIS_URL, prefix));
+    for (let k = 0; k < 10; k++) await q.enqueue(h.clock.nowMs(), events([300 + k], 50, `s${k}`));
+    const sizes: number[] = [];
+    q.startConsumer(async (batch) => {
+      sizes.push(batch.length);
+      await h.s.applyBatch(batch);
+    });
+    await q.drain(30_000);
+    // the first read guesses (100 events per entry: one entry); the others take two 50-event entries
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(500);
+    expect(Math.max(...sizes)).toBe(100);
+    expect(sizes.filter((n) => n === 100).length).toBeGreaterThanOrEqual(4);
+    // 500 plays × 2 missions; golden capped at 3 per user, daily at 10
+    expect(await totals(h)).toEqual({ ma: 1000, counted: 1000, progress: 10 * (3 + 10), vault: 500 * 20 });
+  });
+
+  it('entries queued before the receive stamp was kept apart (a stamp on every event, field b) are still applied, once', async () => {
+    h = await createHarness({ services: { consume: false } });
+    const prefix = `${h.backend.redisPrefix}qo:`;
+    const r = new Redis(REDIS_URL);
+    cleanups.push(() => void r.disconnect());
+    const old: GameEvent[] = events([401, 402], 2, 'old').map((e) => ({ ...e, receivedAt: h.clock.nowMs() }));
+    await r.xadd(`${prefix}events`, '*', 'b', JSON.stringify(old));
+    const q = new RedisStreamQueue({ redisUrl: REDIS_URL, prefix, batchSize: 100, log, claimIdleMs: 300, blockMs: 100, consumerName: 'O' });
+    cleanups.push(() => q.stop(), () => deleteRedisPrefix(REDIS_URL, prefix));
+    await q.enqueue(h.clock.nowMs(), events([401], 1, 'new'));
+    q.startConsumer(async (batch) => void (await h.s.applyBatch(batch)));
+    await q.drain(30_000);
+    // 5 plays × 2 missions, each received inside the golden window (20 vault points)
+    expect(await totals(h)).toEqual({ ma: 10, counted: 10, progress: 3 + 3 + 2 + 2, vault: 5 * 20 });
+  });
+
   it('enqueue answers SERVICE_UNAVAILABLE when Redis cannot take the events (never accept-and-drop)', async () => {
     h = await createHarness({ services: { consume: false } });
     const q = new RedisStreamQueue({ redisUrl: 'redis://127.0.0.1:1', prefix: 'nowhere:', batchSize: 10, log });
     cleanups.push(() => q.stop());
-    await expect(q.enqueue(events(h, [1], 1, 'z'))).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+    await expect(q.enqueue(h.clock.nowMs(), events([1], 1, 'z'))).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
   });
 });

@@ -78,6 +78,7 @@ describe('hostile input is refused with a stable 4xx and changes nothing', () =>
       ['a __proto__ key', '{"events":[{"userId":1,"type":"PLAY_GAME","actionId":"p-1","__proto__":{"isAdmin":true}}]}'],
       ['a constructor key', '{"events":[{"userId":1,"type":"PLAY_GAME","actionId":"p-2","constructor":{"prototype":{"isAdmin":true}}}]}'],
       ['a top-level __proto__', '{"__proto__":{"events":[]},"events":[{"userId":1,"type":"PLAY_GAME","actionId":"p-3"}]}'],
+      ['a __proto__ key spelled with JSON escapes', '{"events":[{"userId":1,"type":"PLAY_GAME","actionId":"p-4","\\u005f_proto\\u005f_":{"isAdmin":true}}]}'],
       ['1001 events', JSON.stringify({ events: Array.from({ length: 1001 }, (_, i) => ({ ...good, actionId: `m-${i}` })) })],
       ['one bad event among good ones', JSON.stringify({ events: [good, { ...good, actionId: 'ok-2' }, { ...good, userId: -1 }] })],
       ['not JSON', '{"events": [ {"userId": 1,'],
@@ -85,6 +86,14 @@ describe('hostile input is refused with a stable 4xx and changes nothing', () =>
     ])('%s → 400', async (_name, body) => {
       await expectProblem(await postEvents(body), 400);
       expect(({} as Record<string, unknown>).isAdmin).toBeUndefined();
+      await unchanged();
+    });
+
+    it('a forbidden key is named whether spelled out or behind JSON escapes (the parse without a reviver is only for bodies that cannot hold one)', async () => {
+      for (const key of ['__proto__', '\\u005f_proto\\u005f_', 'constructor', 'constr\\u0075ctor']) {
+        const body = await expectProblem(await postEvents(`{"events":[{"userId":1,"type":"PLAY_GAME","actionId":"k-1","${key}":{"isAdmin":true}}]}`), 400, 'VALIDATION_FAILED');
+        expect(body.detail).toMatch(/forbidden key "(__proto__|constructor)"/);
+      }
       await unchanged();
     });
 

@@ -60,7 +60,7 @@ export function devRoutes(s: Services, options: DevRoutesOptions) {
     const u = c.get('user');
     const receivedAt = s.clock.nowMs();
     const actionId = `dev-${receivedAt}-${Math.random().toString(36).slice(2, 8)}`;
-    await s.queue.enqueue([{ userId: u.id, type: 'PLAY_GAME', actionId, receivedAt }]);
+    await s.queue.enqueue(receivedAt, [{ userId: u.id, type: 'PLAY_GAME', actionId }]);
     s.metrics.eventsIngested.inc({ type: 'PLAY_GAME' });
     return c.json({ accepted: 1, actionId }, 202);
   });

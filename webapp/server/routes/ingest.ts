@@ -1,7 +1,8 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { DomainError } from '../../../core/domain/errors.js';
-import { ACTION_TYPES, type GameEvent } from '../../../core/missions/progress.js';
+import { ACTION_TYPES } from '../../../core/missions/progress.js';
+import type { WireEvent } from '../../../core/domain/events.js';
 import { safeEqual } from '../../../core/platform/safeEqual.js';
 import type { Services } from '../../../core/services.js';
 import { readJson } from '../readJson.js';
@@ -48,16 +49,16 @@ export function ingestRoutes(s: Services, options: IngestRoutesOptions) {
     const raw = (body as { events: unknown[] }).events;
     if (raw.length === 0) throw new DomainError('VALIDATION_FAILED', 'events must not be empty');
     if (raw.length > o.maxEvents) throw new DomainError('VALIDATION_FAILED', `at most ${o.maxEvents} events per request`, { field: 'events' });
-    const events: GameEvent[] = new Array(raw.length);
+    const events: WireEvent[] = new Array(raw.length);
     for (let i = 0; i < raw.length; i++) {
       const r = eventSchema.safeParse(raw[i]);
       if (!r.success) {
         const iss = r.error.issues[0]!;
         throw new DomainError('VALIDATION_FAILED', `events[${i}].${iss.path.join('.') || '?'}: ${iss.message}`, { index: i, field: `events[${i}].${iss.path.join('.')}` });
       }
-      events[i] = { ...r.data, receivedAt };
+      events[i] = r.data;
     }
-    await s.queue.enqueue(events);
+    await s.queue.enqueue(receivedAt, events);
     const counts: Record<string, number> = {};
     for (const e of events) counts[e.type] = (counts[e.type] ?? 0) + 1;
     for (const [type, n] of Object.entries(counts)) s.metrics.eventsIngested.inc({ type }, n);
