@@ -16,7 +16,7 @@ import type { Services as DomainServices } from './missions/services.js';
 import type { Api } from 'grammy';
 import { ActivityRecorder } from './missions/activity.js';
 import { claimMission } from './missions/claim.js';
-import { listMissionsFor, playerSummary } from './missions/playerView.js';
+import { listMissionsFor, listMissionsJson, playerSummary } from './missions/playerView.js';
 import { ExperimentService } from './missions/experiments.js';
 import { OutboundBudget } from './delivery/budget.js';
 import { botIdOf, createSender } from './delivery/sender.js';
@@ -139,6 +139,7 @@ export async function createServices(o: ServicesOptions): Promise<Services> {
     goldenWindowOpen,
     claim: (userId: number, missionId: number) => claimMission(deps, userId, missionId),
     listMissions: (userId: number) => listMissionsFor(deps, userId),
+    listMissionsJson: (userId: number) => listMissionsJson(deps, userId),
     summary: (user: Parameters<typeof playerSummary>[1]) => playerSummary(database, user),
     isAdmin: (userId: number) => config.adminIds.includes(userId),
     async close() {

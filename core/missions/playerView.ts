@@ -22,11 +22,8 @@ export interface MissionView extends MissionFields {
 /** The mission list needs what a claim needs (the same visibility and window rules). */
 export type ViewDeps = ClaimDeps;
 
-/**
- * GET /api/mission (docs/design.md, The HTTP API): missions the flag lets this player see, with their
- * progress for the current period. Outside its window a timed mission is `locked`.
- */
-export async function listMissionsFor(deps: ViewDeps, userId: number): Promise<{ serverTime: string; missions: MissionView[] }> {
+/** What one player's list is made of: each visible mission's frame, as this player sees it, and their progress row. */
+async function listParts(deps: ViewDeps, userId: number) {
   const nowMs = deps.clock.nowMs();
   const flag = await deps.flags.goldenHour();
   const visible = (await deps.catalog.active()).filter((m) => isLiveFor(m, flag, userId, deps.audience));
@@ -41,9 +38,47 @@ export async function listMissionsFor(deps: ViewDeps, userId: number): Promise<{
   // the only per-request database work: this player's progress rows (missions and flag are cached)
   const rows = keys.length ? await progressOf(deps.database)({ userId, periods }) : [];
   const byKey = new Map(rows.map((r) => [`${r.mission_id}|${r.period_key}`, r]));
-  const missions = keys.map(({ f, seen }) => view(seen === f.mission ? f : { ...f, fields: missionFields(seen) }, byKey.get(`${f.mission.id}|${f.periodKey}`)));
+  return { nowMs, parts: keys.map(({ f, seen }) => ({ f, seen, row: byKey.get(`${f.mission.id}|${f.periodKey}`) })) };
+}
+
+/**
+ * GET /api/mission (docs/design.md, The HTTP API): missions the flag lets this player see, with their
+ * progress for the current period. Outside its window a timed mission is `locked`.
+ */
+export async function listMissionsFor(deps: ViewDeps, userId: number): Promise<{ serverTime: string; missions: MissionView[] }> {
+  const { nowMs, parts } = await listParts(deps, userId);
+  const missions = parts.map(({ f, seen, row }) => view(seen === f.mission ? f : { ...f, fields: missionFields(seen) }, row));
   return { serverTime: new Date(nowMs).toISOString(), missions };
 }
+
+/**
+ * The same list as JSON text, exactly `JSON.stringify(listMissionsFor(...))`, for the API route:
+ * each mission's text around the player's own three fields (progress, status, isLocked) is made
+ * once per mission per second with its frame, so a request joins strings instead of copying every
+ * field into a new object and serializing it again (docs/performance.md § 17).
+ */
+export async function listMissionsJson(deps: ViewDeps, userId: number): Promise<string> {
+  const { nowMs, parts } = await listParts(deps, userId);
+  let out = `{"serverTime":"${new Date(nowMs).toISOString()}","missions":[`;
+  for (let i = 0; i < parts.length; i++) {
+    const { f, seen, row } = parts[i]!;
+    if (i) out += ',';
+    if (seen !== f.mission) {
+      // a variant player's rewards: not the frame's fields (rare: the golden mission in an experiment)
+      out += JSON.stringify(view({ ...f, fields: missionFields(seen) }, row));
+      continue;
+    }
+    const { progress, status } = playerState(f, row);
+    out += `${f.text.head}"progress":${progress},"status":"${status}","isLocked":${status === 'locked'},${f.text.tail}`;
+  }
+  return out + ']}';
+}
+
+/**
+ * Progress reads in flight at once; the requests that arrive meanwhile go in the next read
+ * (docs/performance.md § 17): under load a read carries tens of players, not the one or two of a turn.
+ */
+const PROGRESS_READS_IN_FLIGHT = 2;
 
 type ProgressRow = { user_id: string | number; mission_id: number; period_key: string; progress: number; status: string };
 
@@ -77,7 +112,7 @@ const progressOf = perOwner((database: Database) =>
       }),
     );
     return keys.map((k) => byUser.get(`${k.periods.join('\u0000')}|${k.userId}`) ?? []);
-  }),
+  }, 512, { maxInFlight: PROGRESS_READS_IN_FLIGHT }),
 );
 
 /**
@@ -88,7 +123,9 @@ const progressOf = perOwner((database: Database) =>
 export function missionAsSeenBy<M extends Mission>(experiment: ExperimentTimeline | undefined, m: M, userId: number, period: string): M | null {
   if (!experiment || !m.isGoldenHour) return m;
   if (experiment.isHoldout(m, userId, period)) return null;
-  return { ...m, rewards: experiment.rewardsFor(m, userId, period) };
+  const rewards = experiment.rewardsFor(m, userId, period);
+  // the mission itself when nothing changes for this player (the list then uses its cached text)
+  return rewards === m.rewards ? m : { ...m, rewards };
 }
 
 /**
@@ -106,6 +143,8 @@ interface Frame {
   open: boolean;
   window: MissionView['window'];
   fields: MissionFields;
+  /** the view's JSON before and after the player's fields (listMissionsJson) */
+  text: { head: string; tail: string };
 }
 
 const frames = new WeakMap<Mission, Frame>();
@@ -124,18 +163,26 @@ function frameOf(m: Mission, nowMs: number, tz: string, healthy: boolean): Frame
       window = { start: m.window.start, end: m.window.end, opensAt: '', closesAt: '' };
     }
   }
-  const f: Frame = { mission: m, second, tz, healthy, periodKey: periodKey(m, nowMs, tz), open, window, fields: missionFields(m) };
+  const fields = missionFields(m);
+  const key = periodKey(m, nowMs, tz);
+  const own = JSON.stringify(fields);
+  const text = { head: own === '{}' ? '{' : `${own.slice(0, -1)},`, tail: `"window":${JSON.stringify(window)},"periodKey":${JSON.stringify(key)}}` };
+  const f: Frame = { mission: m, second, tz, healthy, periodKey: key, open, window, fields, text };
   frames.set(m, f);
   return f;
 }
 
-function view(f: Pick<Frame, 'mission' | 'periodKey' | 'open' | 'window' | 'fields'>, row: { progress: number; status: string } | undefined): MissionView {
+/** The player's own part of a mission's view: a claimed reward stays shown as claimed; anything else outside the window is locked. */
+function playerState(f: Pick<Frame, 'mission' | 'open'>, row: { progress: number; status: string } | undefined): { progress: number; status: MissionStatus } {
   const stored = (row?.status ?? 'active') as MissionStatus;
-  // a claimed reward stays shown as claimed; anything else outside the window is locked
-  const status: MissionStatus = stored === 'claimed' ? 'claimed' : f.open ? stored : 'locked';
+  return { progress: Math.min(row?.progress ?? 0, f.mission.target), status: stored === 'claimed' ? 'claimed' : f.open ? stored : 'locked' };
+}
+
+function view(f: Pick<Frame, 'mission' | 'periodKey' | 'open' | 'window' | 'fields'>, row: { progress: number; status: string } | undefined): MissionView {
+  const { progress, status } = playerState(f, row);
   return {
     ...f.fields,
-    progress: Math.min(row?.progress ?? 0, f.mission.target),
+    progress,
     status,
     isLocked: status === 'locked',
     window: f.window,

@@ -13,7 +13,7 @@ import type { ExperimentService } from './experiments.js';
 import type { ActivityRecorder } from './activity.js';
 import type { ClaimResult } from './claim.js';
 import type { ApplyResult, DecideContext } from './progress.js';
-import type { listMissionsFor, playerSummary } from './playerView.js';
+import type { listMissionsFor, listMissionsJson, playerSummary } from './playerView.js';
 
 /**
  * What the API, the bot and the worker get from the composition root (core/services.ts), declared
@@ -44,6 +44,8 @@ export interface Services {
   goldenWindowOpen(): Promise<boolean>;
   claim(userId: number, missionId: number): Promise<ClaimResult>;
   listMissions(userId: number): ReturnType<typeof listMissionsFor>;
+  /** the same list as its JSON text (the API route) */
+  listMissionsJson(userId: number): ReturnType<typeof listMissionsJson>;
   summary(user: Parameters<typeof playerSummary>[1]): ReturnType<typeof playerSummary>;
   isAdmin(userId: number): boolean;
   close(): Promise<void>;

@@ -47,6 +47,37 @@ describe('coalesced: calls of one event-loop turn are one batch', () => {
     expect(sizes).toEqual([4, 4, 2]);
   });
 
+  it('maxInFlight: while that many batches run, later calls wait and go together as one batch', async () => {
+    const batches: number[][] = [];
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    const load = coalesced(
+      async (keys: readonly number[]) => {
+        batches.push([...keys]);
+        if (keys[0] === 1) await held;
+        return [...keys];
+      },
+      256,
+      { maxInFlight: 1 },
+    );
+    const first = load(1);
+    await new Promise((r) => setImmediate(r));
+    // three later turns while the first batch is held: one batch for all of them, sent after it
+    const later: Promise<number>[] = [];
+    for (const k of [2, 3, 4]) {
+      later.push(load(k));
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(batches).toEqual([[1]]);
+    release();
+    expect(await first).toBe(1);
+    expect(await Promise.all(later)).toEqual([2, 3, 4]);
+    expect(batches).toEqual([[1], [2, 3, 4]]);
+    // and unloaded, a call still goes at the end of its own turn
+    expect(await load(5)).toBe(5);
+    expect(batches.at(-1)).toEqual([5]);
+  });
+
   it('perOwner makes one value per owner', () => {
     let made = 0;
     const of = perOwner((o: { n: number }) => ({ n: o.n, id: ++made }));

@@ -15,9 +15,39 @@ import DataLoader from 'dataloader';
  * const load = coalesced((ids: readonly number[]) => rowsFor(ids));
  * const [a, b] = await Promise.all([load(1), load(2)]); // one batch of [1, 2]
  */
-export function coalesced<K, V>(batch: (keys: readonly K[]) => Promise<readonly (V | Error)[]>, maxBatchSize = 256): (key: K) => Promise<V> {
-  const loader = new DataLoader<K, V, K>(batch, { cache: false, maxBatchSize, batchScheduleFn: (run) => setImmediate(run) });
+export function coalesced<K, V>(
+  batch: (keys: readonly K[]) => Promise<readonly (V | Error)[]>,
+  maxBatchSize = 256,
+  o: CoalesceOptions = {},
+): (key: K) => Promise<V> {
+  const maxInFlight = o.maxInFlight ?? Infinity;
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  const start = (run: () => void) => {
+    active++;
+    setImmediate(run);
+  };
+  const run = async (keys: readonly K[]) => {
+    try {
+      return await batch(keys);
+    } finally {
+      active--;
+      const next = waiting.shift();
+      if (next) start(next);
+    }
+  };
+  // a batch not yet sent stays open: calls keep joining it while the batches in flight run
+  const loader = new DataLoader<K, V, K>(run, { cache: false, maxBatchSize, batchScheduleFn: (go) => (active < maxInFlight ? start(go) : waiting.push(go)) });
   return (key) => loader.load(key);
+}
+
+export interface CoalesceOptions {
+  /**
+   * Batches in flight at once. Beyond it, a batch waits for one to finish and takes every call
+   * made meanwhile: under load the batches grow with the arrival rate instead of each turn sending
+   * its own statement, and alone a call still goes at the end of its turn.
+   */
+  maxInFlight?: number;
 }
 
 /**

@@ -52,7 +52,7 @@ export function playerRoutes(s: Services, options: PlayerRoutesOptions) {
     const u = c.get('user');
     return c.json({ ...(await s.summary(u)), isAdmin: s.isAdmin(u.id) });
   });
-  app.get('/api/mission', async (c) => c.json(await s.listMissions(c.get('user').id)));
+  app.get('/api/mission', async (c) => c.body(await s.listMissionsJson(c.get('user').id), 200, { 'content-type': 'application/json' }));
   app.post(
     '/api/mission/:id/claim',
     claimGuard({
