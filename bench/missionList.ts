@@ -1,7 +1,7 @@
 import { signInitData } from '../webapp/server/auth.js';
 import { periodKey, type PeriodKind } from '../core/domain/window.js';
 import { startBare } from './baselines.js';
-import { BOT_TOKEN, TZ, cannon, freshBackend, goldenNow, log, ratioFigure, round, sqlClient, startServer, type Figure } from './support.js';
+import { BOT_TOKEN, TZ, cannon, cpuPerItem, cpuSnapshot, freshBackend, goldenNow, log, ratioFigure, round, sqlClient, startServer, type Figure } from './support.js';
 
 /**
  * Figure 3 — mission list: GET /api/mission for random players (64 connections, a pre-signed
@@ -53,13 +53,16 @@ export async function missionListFigure(o: MissionsOptions = MISSIONS_DEFAULTS):
 
       log(`mission list: warm-up, then ${o.durationS} s each of /bench/bare and /api/mission at ${o.connections} connections`);
       let base, inproc, res;
+      let cpuUsPerRequest: ReturnType<typeof cpuPerItem> | null = null;
       try {
         await cannon({ url: bareProc.url, connections: o.connections, duration: o.warmupS, next: bare });
         await cannon({ url: server.url, connections: o.connections, duration: o.warmupS, next: bare });
         await cannon({ url: server.url, connections: o.connections, duration: o.warmupS, next: list });
         base = await cannon({ url: bareProc.url, connections: o.connections, duration: o.durationS, next: bare });
         inproc = await cannon({ url: server.url, connections: o.connections, duration: o.durationS, next: bare });
+        const cpu0 = cpuSnapshot(server.pid);
         res = await cannon({ url: server.url, connections: o.connections, duration: o.durationS, next: list });
+        cpuUsPerRequest = cpuPerItem(cpu0, cpuSnapshot(server.pid), Math.max(1, res['2xx']));
       } finally {
         await bareProc.stop();
       }
@@ -86,6 +89,7 @@ export async function missionListFigure(o: MissionsOptions = MISSIONS_DEFAULTS):
           non2xx: res.non2xx + base.non2xx,
           errors: res.errors + base.errors + res.timeouts + base.timeouts,
           missionsPerList: sample.missions.length,
+          cpuUsPerRequest,
         },
       });
       if (res.non2xx || res.errors || res.timeouts) {
