@@ -10,6 +10,8 @@ import {
   TZ,
   appEnv,
   cannon,
+  cpuPerItem,
+  cpuSnapshot,
   freshBackend,
   goldenNow,
   log,
@@ -125,10 +127,12 @@ async function throughHttp(o: ClaimOptions, b: BenchBackend, now: Date) {
       headers: { authorization: `tma ${signInitData(BOT_TOKEN, { id: FIRST_USER + i, languageCode: 'ko' }, now)}`, 'x-idempotency-key': randomUUID() },
     }));
     let i = 0;
+    const cpu0 = cpuSnapshot(server.pid);
     const t0 = performance.now();
     const res = await cannon({ url: server.url, connections: o.concurrency, amount: reqs.length, next: () => reqs[i++ % reqs.length]! });
     const ms = performance.now() - t0;
-    return { ms, rate: res['2xx'] / (ms / 1000), p50: res.latency.p50, p99: res.latency.p99, ok2xx: res['2xx'], non2xx: res.non2xx, errors: res.errors + res.timeouts, codes: res.statusCodeStats };
+    const cpuUsPerClaim = cpuPerItem(cpu0, cpuSnapshot(server.pid), Math.max(1, res['2xx']));
+    return { ms, rate: res['2xx'] / (ms / 1000), cpuUsPerClaim, p50: res.latency.p50, p99: res.latency.p99, ok2xx: res['2xx'], non2xx: res.non2xx, errors: res.errors + res.timeouts, codes: res.statusCodeStats };
   } finally {
     await server.stop();
   }
@@ -166,6 +170,7 @@ export async function claimFigure(o: ClaimOptions = CLAIM_DEFAULTS): Promise<Fig
         httpSeconds: round(http.ms / 1000),
         p50Ms: http.p50,
         p99Ms: http.p99,
+        cpuUsPerClaim: http.cpuUsPerClaim,
         baselineSeconds: round(base.ms / 1000),
         baselineP50Ms: round(base.p50),
         baselineP99Ms: round(base.p99),
