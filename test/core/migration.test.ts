@@ -30,6 +30,19 @@ afterEach(async () => {
   cleanup = [];
 });
 
+/** A fresh backend, a copy of the migrations up to `tag`, and a data directory; all removed after the test. */
+async function backendWithMigrationsUpTo(tag: string) {
+  const b = await freshBackend();
+  const old = migrationsUpTo(tag);
+  const dataDir = b.databaseUrl ? 'memory://' : mkdtempSync(path.join(tmpdir(), 'gh-pglite-'));
+  cleanup.push(async () => {
+    await b.dispose();
+    rmSync(old, { recursive: true, force: true });
+    if (dataDir !== 'memory://') rmSync(dataDir, { recursive: true, force: true });
+  });
+  return { b, old, dataDir };
+}
+
 async function open(b: Backend, dataDir: string, migrationsFolder?: string): Promise<Database> {
   return openDatabase({ databaseUrl: b.databaseUrl, dataDir, migrationsFolder, poolSize: 2 });
 }
@@ -78,14 +91,7 @@ async function snapshot(d: Database) {
 
 describe('the evidence migration keeps the data of the previous schema', () => {
   it('actions, mission_actions, vault_earn_events and activity_minutes read back the same after 0004/0005, in day partitions', async () => {
-    const b = await freshBackend();
-    const old = migrationsUpTo(BEFORE_EVIDENCE);
-    const dataDir = b.databaseUrl ? 'memory://' : mkdtempSync(path.join(tmpdir(), 'gh-pglite-'));
-    cleanup.push(async () => {
-      await b.dispose();
-      rmSync(old, { recursive: true, force: true });
-      if (dataDir !== 'memory://') rmSync(dataDir, { recursive: true, force: true });
-    });
+    const { b, old, dataDir } = await backendWithMigrationsUpTo(BEFORE_EVIDENCE);
 
     const before = await open(b, dataDir, old);
     for (const stmt of OLD_DATA.split(';').map((x) => x.trim()).filter(Boolean)) await before.raw(stmt, []);
@@ -116,14 +122,7 @@ describe('the evidence migration keeps the data of the previous schema', () => {
  */
 describe('a mission with progress cannot be deleted', () => {
   it('progress kept across 0010; deleting or renumbering a mission with progress is refused, one without is deleted', async () => {
-    const b = await freshBackend();
-    const old = migrationsUpTo('0009_enum_checks');
-    const dataDir = b.databaseUrl ? 'memory://' : mkdtempSync(path.join(tmpdir(), 'gh-pglite-'));
-    cleanup.push(async () => {
-      await b.dispose();
-      rmSync(old, { recursive: true, force: true });
-      if (dataDir !== 'memory://') rmSync(dataDir, { recursive: true, force: true });
-    });
+    const { b, old, dataDir } = await backendWithMigrationsUpTo('0009_enum_checks');
     const before = await open(b, dataDir, old);
     await before.raw(
       `insert into missions (id, logic_key, title, action_type, target_value, period) values (41, 'played', 'Played', 'PLAY_GAME', 3, 'daily'), (42, 'unplayed', 'Unplayed', 'PLAY_GAME', 3, 'daily')`,
