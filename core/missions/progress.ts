@@ -136,7 +136,8 @@ const APPLY_SQL = `with
   tally as (
     -- the vault points issued per local date, for the daily report (evidence_tallies)
     insert into evidence_tallies (date, vault_points, golden_vault_points)
-    select ($24::text[])[f.s], sum(f.vault_points), coalesce(sum(f.vault_points) filter (where f.vault_mission is not null), 0)
+    -- a date[] (fixed width: the subscript is one step, where text[] walks every element before it)
+    select to_char(($24::date[])[f.s], 'YYYY-MM-DD'), sum(f.vault_points), coalesce(sum(f.vault_points) filter (where f.vault_mission is not null), 0)
     from fresh f
     where f.vault_points is not null
     group by 1
@@ -268,7 +269,7 @@ export async function applyEvents(
     pgArray(E.vb), pgArray(E.vx), pgArray(E.vp), pgArray(E.vm), pgTextArray(E.arm),
     pgArray(U.u), pgArray(U.s),
     pgArray(M.e), pgArray(M.m), pgTextArray(M.p), pgTextArray(M.v),
-    pgArray(targets.m), pgArray(targets.t), now, deps.log ? REJECTIONS_RETURNED : 0, pgTextArray(S.ld),
+    pgArray(targets.m), pgArray(targets.t), now, deps.log ? REJECTIONS_RETURNED : 0, pgArray(S.ld),
   ];
 
   type Row = { k: string; user_id: string | number; mission_id: number | null; period_key: string | null; verdict: string | null; received_at: string | Date | null; n: number };
