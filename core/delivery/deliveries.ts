@@ -1,5 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
-import type { Database } from '../../db/connection.js';
+import { pgArray, type Database } from '../../db/connection.js';
 import type { DeliveryStatus } from '../../db/schema.js';
 
 /**
@@ -26,7 +26,7 @@ export interface Outcome {
   variant?: string | null;
 }
 
-const idArray = (ids: readonly number[]) => `{${ids.map((i) => Math.trunc(i)).join(',')}}`;
+const idArray = (ids: readonly number[]) => pgArray(ids.map((i) => Math.trunc(i)));
 
 /**
  * Users with a row for (kind, day), whatever its state: the audience leaves them out.

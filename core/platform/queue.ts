@@ -166,9 +166,9 @@ export class RedisStreamQueue implements EventQueue {
     try {
       if (this.producer.status !== 'ready') await waitReady(this.producer, 1500);
       // one stream entry per ingest request: one round trip, and the entry is the unit of ack. The
-      // receive stamp once ('r'), the event count ('n', so the consumer can size its reads), the
-      // events as sent ('e'): a third less to write, read and parse than a stamp on every event
-      await this.producer.xadd(this.stream, '*', 'r', String(receivedAt), 'n', String(events.length), 'e', JSON.stringify(events));
+      // receive stamp once ('r') and the events as sent ('e'): a third less to write, read and
+      // parse than a stamp on every event
+      await this.producer.xadd(this.stream, '*', 'r', String(receivedAt), 'e', JSON.stringify(events));
     } catch (err) {
       throw new DomainError('SERVICE_UNAVAILABLE', 'event queue unavailable, retry later', { retryAfterS: 2, cause: String(err) });
     }
