@@ -12,6 +12,7 @@ import {
   cannon,
   cpuPerItem,
   cpuSnapshot,
+  DB_CONNECTIONS,
   freshBackend,
   goldenNow,
   log,
@@ -39,8 +40,8 @@ export interface ClaimOptions {
 
 export const CLAIM_DEFAULTS: ClaimOptions = { players: 20_000, concurrency: 64 };
 const FIRST_USER = 200_000_001;
-/** the app's Postgres pool (PG_POOL_SIZE default): the connection count the baseline gets too */
-const DB_CLIENTS = 16;
+/** the app's Postgres connections (every API process's pool together): the count the baseline gets too */
+const DB_CLIENTS = DB_CONNECTIONS;
 
 /** Marks N players' golden-hour mission completed for the current period; returns its id. */
 async function seedCompleted(databaseUrl: string, players: number, now: Date): Promise<number> {

@@ -85,6 +85,14 @@ export async function disposeAll() {
 }
 
 /** Environment for the app's config (core/platform/config.ts), for a given backend. */
+/**
+ * The server's layout: `BENCH_API_PROCESSES` API processes (default 1, as scripts/start.ts; 2 =
+ * one per core here, docs/operations.md, Scaling). The Postgres connections are split between
+ * them, so the app holds `DB_CONNECTIONS` in all, the count the database baselines get.
+ */
+export const API_PROCESSES = Math.max(1, Number(process.env.BENCH_API_PROCESSES) || 1);
+export const DB_CONNECTIONS = 16;
+
 export function appEnv(b: BenchBackend, extra: Record<string, string> = {}): Record<string, string> {
   return {
     NODE_ENV: 'production',
@@ -115,7 +123,8 @@ export interface ServerChild {
  * share one event loop, which is how it runs in production.
  */
 export async function startServer(b: BenchBackend, now: Date, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<ServerChild> {
-  const cfg = { env: appEnv(b, env), now: now.toISOString(), redisPrefix: b.redisPrefix };
+  const layout = { API_PROCESSES: String(API_PROCESSES), PG_POOL_SIZE: String(Math.max(2, Math.round(DB_CONNECTIONS / API_PROCESSES))) };
+  const cfg = { env: appEnv(b, { ...layout, ...env }), now: now.toISOString(), redisPrefix: b.redisPrefix };
   // BENCH_CPU_PROF=<dir>: the server writes a V8 CPU profile there when it stops (docs/performance.md, Method)
   const prof = process.env.BENCH_CPU_PROF;
   const child = spawnTsx('bench/server.ts', {
@@ -196,33 +205,41 @@ export interface CpuSnapshot {
 
 const TICKS = 100;
 
-function procCpu(pid: string): { name: string; s: number } | null {
+function procCpu(pid: string): { name: string; ppid: number; s: number } | null {
   try {
     const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const close = st.lastIndexOf(')');
     const f = st.slice(close + 2).split(' ');
-    return { name: st.slice(st.indexOf('(') + 1, close), s: (Number(f[11]) + Number(f[12])) / TICKS };
+    return { name: st.slice(st.indexOf('(') + 1, close), ppid: Number(f[1]), s: (Number(f[11]) + Number(f[12])) / TICKS };
   } catch {
     return null;
   }
 }
 
+/** CPU seconds so far of Postgres, Redis, this process and the server (with its API processes, API_PROCESSES > 1). */
 export function cpuSnapshot(serverPid?: number): CpuSnapshot {
   let pg: number | null = null;
   let redis: number | null = null;
+  const procs = new Map<number, { ppid: number; s: number }>();
   try {
     for (const d of readdirSync('/proc')) {
       if (d.charCodeAt(0) > 57) continue;
       const c = procCpu(d);
       if (!c) continue;
+      procs.set(Number(d), c);
       if (c.name === 'postgres') pg = (pg ?? 0) + c.s;
       else if (c.name === 'redis-server') redis = (redis ?? 0) + c.s;
     }
   } catch {
     // no /proc
   }
+  let server: number | null = null;
+  if (serverPid && procs.has(serverPid)) {
+    server = 0;
+    for (const [pid, c] of procs) if (pid === serverPid || c.ppid === serverPid) server += c.s;
+  }
   const u = process.cpuUsage();
-  return { server: serverPid ? (procCpu(String(serverPid))?.s ?? null) : null, postgres: pg, redis, bench: (u.user + u.system) / 1e6 };
+  return { server, postgres: pg, redis, bench: (u.user + u.system) / 1e6 };
 }
 
 /** µs of CPU per item between two snapshots, per process kind. */

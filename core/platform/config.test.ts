@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { clusterRoles } from './cluster.js';
 import { ConfigError, loadConfig } from './config.js';
 
 const bad = (env: Record<string, string>) => {
@@ -46,5 +47,23 @@ describe('configuration is validated once at start (docs/design.md)', () => {
     expect(c.testerIds).toEqual([3]);
     expect(c.ntpServers).toEqual(['127.0.0.1:1123', '127.0.0.1:1124']);
     expect(c.roles).toEqual(['api']);
+  });
+  it('more than one API process needs Postgres, Redis and the api role, and one process for the dev clock', () => {
+    const shared = { DATABASE_URL: 'postgres://h/db', REDIS_URL: 'redis://h:6379' };
+    expect(bad({ API_PROCESSES: '2' })).toMatch(/API_PROCESSES: more than one API process: .*DATABASE_URL and REDIS_URL/);
+    expect(bad({ API_PROCESSES: '2', DATABASE_URL: shared.DATABASE_URL })).toContain('API_PROCESSES:');
+    expect(bad({ API_PROCESSES: '2', ...shared, ROLES: 'worker' })).toMatch(/API_PROCESSES: .*no api role/);
+    expect(bad({ API_PROCESSES: '2', ...shared, DEV_MODE: '1', NODE_ENV: 'development' })).toMatch(/API_PROCESSES: .*dev clock/);
+    expect(bad({ API_PROCESSES: '0' })).toContain('API_PROCESSES:');
+    expect(loadConfig({ API_PROCESSES: '2', ...shared }).apiProcesses).toBe(2);
+    expect(loadConfig({}).apiProcesses).toBe(1);
+  });
+  it('API processes take the api role, and the bot when its updates arrive over HTTP; the primary keeps the rest', () => {
+    const roles = (env: Record<string, string>) => clusterRoles(loadConfig({ DATABASE_URL: 'postgres://h/db', REDIS_URL: 'redis://h:6379', API_PROCESSES: '2', ...env }));
+    expect(roles({})).toEqual({ primary: ['bot', 'worker'], api: ['api'] });
+    expect(roles({ BOT_TOKEN: '123:abcdefghijklmnop', BOT_MODE: 'polling' })).toEqual({ primary: ['bot', 'worker'], api: ['api'] });
+    const hook = { BOT_TOKEN: '123:abcdefghijklmnop', BOT_MODE: 'webhook', WEBHOOK_URL: 'https://x.example', WEBHOOK_SECRET: 's' };
+    expect(roles(hook)).toEqual({ primary: ['worker'], api: ['api', 'bot'] });
+    expect(roles({ ROLES: 'api' })).toEqual({ primary: [], api: ['api'] });
   });
 });

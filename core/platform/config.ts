@@ -166,6 +166,8 @@ const schema = z
     // Redis Streams consumer: batches applied at once (docs/performance.md)
     CONSUMER_IN_FLIGHT: int(2, 1, 8),
     PG_POOL_SIZE: int(16, 1, 500),
+    // API processes sharing PORT (node:cluster); more than one needs Postgres and Redis
+    API_PROCESSES: int(1, 1, 64),
     REMINDER_MINUTES_BEFORE_END: int(30, 0, 1440),
     // a crashed worker's unacknowledged queue entries are taken over after this idle time (XAUTOCLAIM)
     QUEUE_CLAIM_IDLE_MS: int(30_000, 100, 3_600_000),
@@ -184,6 +186,17 @@ const schema = z
     }
     if ((c.BOT_MODE === 'webhook' || c.BOT_MODE === 'polling') && !c.BOT_TOKEN) {
       ctx.addIssue({ code: 'custom', path: ['BOT_TOKEN'], message: `required when BOT_MODE=${c.BOT_MODE}` });
+    }
+    if (c.API_PROCESSES > 1) {
+      const roles = c.ROLES as readonly string[];
+      const why = !roles.includes('api')
+        ? `ROLES=${roles.join(',')} has no api role to run in them`
+        : !c.DATABASE_URL || !c.REDIS_URL
+          ? 'they share state only through Postgres and Redis: set DATABASE_URL and REDIS_URL (the embedded default keeps it in one process)'
+          : c.DEV_MODE
+            ? 'the dev clock lives in one process (DEV_MODE=1 is for one process)'
+            : null;
+      if (why) ctx.addIssue({ code: 'custom', path: ['API_PROCESSES'], message: `more than one API process: ${why}` });
     }
     if (c.BROADCAST_RATE > c.BOT_API_RATE) {
       ctx.addIssue({ code: 'custom', path: ['BROADCAST_RATE'], message: `the broadcasts' share cannot exceed BOT_API_RATE (${c.BOT_API_RATE}/s); faster sending is BROADCAST_PAID=1 with BROADCAST_STARS_BUDGET` });
@@ -242,6 +255,7 @@ function toConfig(e: z.output<typeof schema>) {
     consumerBatch: e.CONSUMER_BATCH,
     consumerInFlight: e.CONSUMER_IN_FLIGHT,
     pgPoolSize: e.PG_POOL_SIZE,
+    apiProcesses: e.API_PROCESSES,
     reminderMinutesBeforeEnd: e.REMINDER_MINUTES_BEFORE_END,
     queueClaimIdleMs: e.QUEUE_CLAIM_IDLE_MS,
   };

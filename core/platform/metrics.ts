@@ -1,7 +1,8 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
- * Prometheus families (docs/operations.md, the metrics table). One registry per process; labels are
+ * Prometheus families (docs/operations.md, the metrics table). One registry per process; gauges say how they
+ * combine across the API processes of one machine (sum unless `aggregator` says otherwise); labels are
  * low-cardinality only (never user ids). ops/ dashboards and alerts may reference only these names.
  */
 export function createMetrics() {
@@ -9,15 +10,17 @@ export function createMetrics() {
   collectDefaultMetrics({ register: registry });
   const m = {
     registry,
+    /** the exposition `/metrics` serves: this registry, or in an API process of a cluster every process's sum (core/platform/cluster.ts) */
+    text: (): Promise<string> => registry.metrics(),
     missionClaim: new Counter({ name: 'mission_claim_total', help: 'Claims by result (ok, auto, payout, or an error code)', labelNames: ['result'], registers: [registry] }),
     missionProgress: new Counter({ name: 'mission_progress_total', help: 'Per-mission progress decisions by result (counted, outside_window, flag_off, clock_unhealthy, duplicate)', labelNames: ['result'], registers: [registry] }),
     eventsIngested: new Counter({ name: 'events_ingested_total', help: 'Game events accepted for queueing, by type', labelNames: ['type'], registers: [registry] }),
-    eventQueueLag: new Gauge({ name: 'event_queue_lag_seconds', help: 'Age of the oldest event in the last processed batch (receive stamp to commit)', registers: [registry] }),
+    eventQueueLag: new Gauge({ name: 'event_queue_lag_seconds', help: 'Age of the oldest event in the last processed batch (receive stamp to commit)', registers: [registry], aggregator: 'max' }),
     eventsProcessed: new Counter({ name: 'events_processed_total', help: 'Game events applied by the consumer', registers: [registry] }),
     rateLimited: new Counter({ name: 'rate_limited_total', help: 'Requests refused with 429, by route', labelNames: ['route'], registers: [registry] }),
     idempotencyReplay: new Counter({ name: 'idempotency_replay_total', help: 'Finished requests replayed from the idempotency store', registers: [registry] }),
     ntpPreflight: new Counter({ name: 'ntp_preflight_total', help: 'Clock checks by result (pass, fail)', labelNames: ['result'], registers: [registry] }),
-    clockOffset: new Gauge({ name: 'clock_offset_seconds', help: 'Measured local clock offset against each NTP source', labelNames: ['source'], registers: [registry] }),
+    clockOffset: new Gauge({ name: 'clock_offset_seconds', help: 'Measured local clock offset against each NTP source', labelNames: ['source'], registers: [registry], aggregator: 'average' }),
     notification: new Counter({ name: 'notification_total', help: 'Notifications by kind and result (sent, failed, blocked, skipped)', labelNames: ['kind', 'result'], registers: [registry] }),
     httpDuration: new Histogram({
       name: 'http_request_duration_seconds',
@@ -26,8 +29,8 @@ export function createMetrics() {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     }),
-    windowOpen: new Gauge({ name: 'golden_hour_window_open', help: '1 while a golden-hour window is open', registers: [registry] }),
-    flagState: new Gauge({ name: 'golden_hour_flag_state', help: '1 for the current golden_hour_enabled state', labelNames: ['state'], registers: [registry] }),
+    windowOpen: new Gauge({ name: 'golden_hour_window_open', help: '1 while a golden-hour window is open', registers: [registry], aggregator: 'max' }),
+    flagState: new Gauge({ name: 'golden_hour_flag_state', help: '1 for the current golden_hour_enabled state', labelNames: ['state'], registers: [registry], aggregator: 'max' }),
     // the outbound Bot API budget (core/delivery/budget.ts, docs/broadcast.md)
     botApiQueueDepth: new Gauge({ name: 'bot_api_queue_depth', help: 'Bot API calls waiting for the outbound budget in this process, by lane', labelNames: ['lane'], registers: [registry] }),
     botApiWait: new Histogram({

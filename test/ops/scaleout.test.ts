@@ -158,6 +158,71 @@ if (multi) describe('two api processes and one worker on one Postgres + Redis', 
   });
 });
 
+// registered only with real services, like the block above
+if (multi) describe('API_PROCESSES=2: API processes share one port on one machine (core/platform/cluster.ts)', () => {
+  let backend: Backend;
+  let redis: RedisServer | null = null;
+  let app: AppProcess;
+  const listening = () => app.logs.filter((l) => l.includes('"api process listening"')).map((l) => (JSON.parse(l) as { apiPid: number }).apiPid);
+  const scrape = async () => (await fetch(`${app.base}/metrics`, { headers: { connection: 'close' } })).text();
+  const value = (text: string, series: string) => Number(new RegExp(`^${series.replace(/[{}"]/g, (c) => `\\${c}`)} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  // a new connection each time: node:cluster hands each accepted connection to the next process
+  const healthz = () => fetch(`${app.base}/healthz`, { headers: { connection: 'close' } });
+
+  beforeAll(async () => {
+    backend = await freshBackend();
+    let redisUrl = backend.redisUrl;
+    if (hasRedisServer()) {
+      redis = await RedisServer.start();
+      redisUrl = redis.url;
+    }
+    if (!redisUrl) throw new Error('the scale-out test needs redis-server on PATH or TEST_REDIS_URL');
+    app = await startApp({ ...baseEnv, DATABASE_URL: backend.databaseUrl!, REDIS_URL: redisUrl, ROLES: 'api,worker', API_PROCESSES: '2' });
+    await waitUntil('both API processes to listen', async () => listening().length === 2, 30_000);
+  }, 240_000);
+
+  afterAll(async () => {
+    await app?.stop();
+    await redis?.stop();
+    await backend?.dispose();
+  }, 60_000);
+
+  it('/metrics on the shared port sums every process: requests served by both API processes, events applied by the primary', async () => {
+    const series = 'http_request_duration_seconds_count{route="/healthz",method="GET",status="200"}';
+    const before = value(await scrape(), series);
+    for (let i = 0; i < 20; i++) expect((await healthz()).status).toBe(200);
+    // each process saw about half of them; a scrape of one process alone would say ~10
+    expect(value(await scrape(), series) - before).toBe(20);
+
+    const user = 701;
+    const plays = Array.from({ length: 4 }, (_, i) => ({ userId: user, type: 'PLAY_GAME', actionId: `cl-${i}` }));
+    expect((await ingest(app.base, plays)).status).toBe(202);
+    await waitUntil('the primary to apply the plays', async () => (await missions(app.base, user)).find((m) => m.logicKey === 'daily_play_10')?.progress === 4, 30_000, 100);
+    const m = await scrape();
+    expect(value(m, 'events_ingested_total{type="PLAY_GAME"}')).toBe(4); // counted in an API process
+    expect(value(m, 'events_processed_total')).toBe(4); // counted in the primary, which runs the worker
+    expect(m).toMatch(/^nodejs_version_info\{[^}]*\} 1$/m); // "first", not a sum of three processes
+  });
+
+  it('a killed API process is replaced, and the port answers meanwhile', async () => {
+    const [victim, survivor] = listening();
+    process.kill(victim!, 'SIGKILL');
+    // a connection handed over in the instant of the crash may be reset; once the primary has seen it, the survivor serves
+    await waitUntil('the primary to see the crash', async () => app.logs.some((l) => l.includes('"api process exited; starting another"')), 10_000, 20);
+    expect(listening()).toHaveLength(2); // the replacement starts a second later
+    for (let i = 0; i < 6; i++) expect((await healthz()).status).toBe(200);
+    await waitUntil('a replacement API process', async () => listening().length === 3, 30_000);
+    expect(() => process.kill(survivor!, 0)).not.toThrow();
+  });
+
+  it('SIGTERM on the primary stops every API process', async () => {
+    const pids = listening();
+    await app.stop();
+    expect(app.alive).toBe(false);
+    for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow();
+  });
+});
+
 describe('embedded default (no DATABASE_URL / REDIS_URL)', () => {
   let app: AppProcess;
   beforeAll(async () => {

@@ -46,10 +46,15 @@ export function opsRoutes(s: Services, options: OpsRoutesOptions = {}) {
     if (token ? !safeEqual(c.req.header('authorization'), `Bearer ${token}`) : s.config.production) {
       return problem(c, 'UNAUTHORIZED', token ? 'metrics need a bearer token' : 'metrics are off in production until METRICS_TOKEN is set');
     }
-    s.metrics.windowOpen.set((await s.goldenWindowOpen()) ? 1 : 0);
-    return c.body(await s.metrics.registry.metrics(), 200, { 'Content-Type': s.metrics.registry.contentType });
+    await refreshScrapeGauges(s);
+    return c.body(await s.metrics.text(), 200, { 'Content-Type': s.metrics.registry.contentType });
   });
   return app;
+}
+
+/** Gauges set when read: every scrape, and every collection of a cluster's figures (core/platform/cluster.ts). */
+export async function refreshScrapeGauges(s: Services): Promise<void> {
+  s.metrics.windowOpen.set((await s.goldenWindowOpen()) ? 1 : 0);
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
