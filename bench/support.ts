@@ -2,10 +2,12 @@
 import { randomBytes } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import postgres from 'postgres';
-import autocannon, { type Result } from 'autocannon';
+import autocannon from 'autocannon';
 import { instantOf, localParts } from '../core/domain/time.js';
 import { deleteRedisPrefix } from '../test/support/backend.js';
+import { hasWrk, runWrk, type LoadRequest, type LoadResult } from './wrk.js';
 import { ROOT, freePort, killTracked, sleep, spawnTsx, stopChild, waitUntil } from '../test/support/procs.js';
 
 /**
@@ -86,11 +88,12 @@ export async function disposeAll() {
 
 /** Environment for the app's config (core/platform/config.ts), for a given backend. */
 /**
- * The server's layout: `BENCH_API_PROCESSES` API processes (default 1, as scripts/start.ts; 2 =
- * one per core here, docs/operations.md, Scaling). The Postgres connections are split between
- * them, so the app holds `DB_CONNECTIONS` in all, the count the database baselines get.
+ * The server's layout: one API process per core (`API_PROCESSES`, docs/operations.md, One machine,
+ * several cores), as an operator would run this machine; `BENCH_API_PROCESSES=1` to compare. The
+ * Postgres connections are split between them, so the app holds `DB_CONNECTIONS` in all, the
+ * count the database baselines get.
  */
-export const API_PROCESSES = Math.max(1, Number(process.env.BENCH_API_PROCESSES) || 1);
+export const API_PROCESSES = Math.max(1, Number(process.env.BENCH_API_PROCESSES) || availableParallelism());
 export const DB_CONNECTIONS = 16;
 
 export function appEnv(b: BenchBackend, extra: Record<string, string> = {}): Record<string, string> {
@@ -238,8 +241,17 @@ export function cpuSnapshot(serverPid?: number): CpuSnapshot {
     server = 0;
     for (const [pid, c] of procs) if (pid === serverPid || c.ppid === serverPid) server += c.s;
   }
+  // the load generator: this process, and wrk runs that ended (a reaped child's CPU is added to ours)
   const u = process.cpuUsage();
-  return { server, postgres: pg, redis, bench: (u.user + u.system) / 1e6 };
+  let reaped = 0;
+  try {
+    const st = readFileSync('/proc/self/stat', 'utf8');
+    const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+    reaped = (Number(f[13]) + Number(f[14])) / TICKS;
+  } catch {
+    // no /proc
+  }
+  return { server, postgres: pg, redis, bench: (u.user + u.system) / 1e6 + reaped };
 }
 
 /** µs of CPU per item between two snapshots, per process kind. */
@@ -264,13 +276,23 @@ export interface CannonOptions {
   amount?: number;
   duration?: number;
   /** request i (0-based, increasing across all connections) */
-  next: () => { method?: string; path: string; headers?: Record<string, string>; body?: string };
+  next: () => LoadRequest;
   timeoutS?: number;
 }
 
-/** One autocannon run whose requests come from `next()`; returns autocannon's result. */
-export async function cannon(o: CannonOptions): Promise<Result> {
-  return autocannon({
+/**
+ * One load run whose requests come from `next()`: wrk when the machine has it (bench/wrk.ts),
+ * else autocannon. `amount`: exactly that many requests, `next()` called once for each; `duration`:
+ * seconds of load, wrk choosing at random among 4,096 requests made by `next()` beforehand.
+ */
+export async function cannon(o: CannonOptions): Promise<LoadResult> {
+  if (hasWrk()) {
+    const make = (n: number) => Array.from({ length: n }, () => o.next());
+    return o.amount !== undefined
+      ? runWrk({ url: o.url, connections: o.connections, requests: make(o.amount), timeoutS: o.timeoutS })
+      : runWrk({ url: o.url, connections: o.connections, duration: o.duration, pool: make(4096), timeoutS: o.timeoutS });
+  }
+  const r = await autocannon({
     url: o.url,
     connections: o.connections,
     ...(o.amount !== undefined ? { amount: o.amount } : {}),
@@ -285,6 +307,7 @@ export async function cannon(o: CannonOptions): Promise<Result> {
       },
     ],
   });
+  return { tool: 'autocannon', '2xx': r['2xx'], non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts, duration: r.duration, latency: { p50: r.latency.p50, p99: r.latency.p99 } };
 }
 
 /** Runs `n` tasks with at most `concurrency` in flight; returns per-task latencies in ms. */
@@ -311,6 +334,25 @@ export function percentile(sorted: number[], p: number): number {
 }
 
 export const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
+
+/**
+ * Rounds per ratio figure (`BENCH_ROUNDS`, default 3): on this shared box one run of a figure
+ * moved by ±0.05–0.1 between back-to-back runs, most of it the machine's load drifting between
+ * the baseline's turn and ours. Each round measures both, taking turns at going first; the figure
+ * reports the round with the median ratio, and every round's ratio beside it.
+ */
+export const ROUNDS = Math.max(1, Math.round(Number(process.env.BENCH_ROUNDS) || 3));
+
+/** Runs `round(i)` ROUNDS times (`i` odd: ours first); returns the median round by ratio, and all. */
+export async function medianRound<T extends { ratio: number }>(round: (i: number) => Promise<T>, rounds = ROUNDS): Promise<{ median: T; all: T[] }> {
+  const all: T[] = [];
+  for (let i = 0; i < rounds; i++) all.push(await round(i));
+  const sorted = [...all].sort((a, b) => a.ratio - b.ratio);
+  return { median: sorted[Math.floor((sorted.length - 1) / 2)]!, all };
+}
+
+/** "0.41 / 0.45 / 0.47" */
+export const ratiosText = (all: { ratio: number }[]) => all.map((r) => r.ratio.toFixed(3)).join(' / ');
 
 export function ratioFigure(o: Omit<Figure, 'ratio' | 'pass' | 'goal'> & { goalRatio: number }): Figure {
   const ratio = o.value !== null && o.baseline ? o.value / o.baseline : null;
