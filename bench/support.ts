@@ -127,7 +127,7 @@ export interface ServerChild {
  */
 export async function startServer(b: BenchBackend, now: Date, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<ServerChild> {
   const layout = { API_PROCESSES: String(API_PROCESSES), PG_POOL_SIZE: String(Math.max(2, Math.round(DB_CONNECTIONS / API_PROCESSES))) };
-  const cfg = { env: appEnv(b, { ...layout, ...env }), now: now.toISOString(), redisPrefix: b.redisPrefix };
+  const cfg = { env: appEnv(b, { ...layout, ...env, ...JSON.parse(process.env.BENCH_SERVER_ENV ?? '{}') }), now: now.toISOString(), redisPrefix: b.redisPrefix };
   // BENCH_CPU_PROF=<dir>: the server writes a V8 CPU profile there when it stops (docs/performance.md, Method)
   const prof = process.env.BENCH_CPU_PROF;
   const child = spawnTsx('bench/server.ts', {
