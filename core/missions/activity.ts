@@ -19,7 +19,8 @@ export interface SeenUser {
  */
 export class ActivityRecorder {
   private pending = new Map<number, SeenUser & { at: number }>();
-  private lastMinute = new Map<number, number>();
+  /** what was last written per user: the minute, and the language then (a change is written at once) */
+  private written = new Map<number, { minute: number; lang: string | null }>();
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -36,9 +37,12 @@ export class ActivityRecorder {
 
   seen(u: SeenUser) {
     const now = this.clock.nowMs();
-    const minute = Math.floor(now / 60_000);
     const prev = this.pending.get(u.id);
-    if (!prev && this.lastMinute.get(u.id) === minute && !u.languageCode) return;
+    if (!prev) {
+      // written this minute with the same language: nothing new (every Mini App request lands here)
+      const w = this.written.get(u.id);
+      if (w && w.minute === Math.floor(now / 60_000) && (!u.languageCode || u.languageCode === w.lang)) return;
+    }
     this.pending.set(u.id, { ...prev, ...u, at: now });
   }
 
@@ -46,10 +50,10 @@ export class ActivityRecorder {
     if (this.pending.size === 0) return;
     const batch = [...this.pending.values()].sort((a, b) => a.id - b.id);
     this.pending = new Map();
-    if (this.lastMinute.size > 200_000) this.lastMinute.clear();
+    if (this.written.size > 200_000) this.written.clear();
     const rows = batch.map((u) => {
       const minute = Math.floor(u.at / 60_000);
-      this.lastMinute.set(u.id, minute);
+      this.written.set(u.id, { minute, lang: u.languageCode ?? this.written.get(u.id)?.lang ?? null });
       return { u: u.id, f: u.firstName ?? null, n: u.username ?? null, l: u.languageCode ?? null, r: new Date(u.at).toISOString(), m: new Date(minute * 60_000).toISOString() };
     });
     const json = JSON.stringify(rows);
