@@ -15,6 +15,7 @@ import {
   DB_CONNECTIONS,
   freshBackend,
   goldenNow,
+  inTurn,
   log,
   medianRound,
   percentile,
@@ -169,15 +170,7 @@ export async function claimFigure(o: ClaimOptions = CLAIM_DEFAULTS): Promise<Fig
         const http = await throughHttp(o, bB, now);
         return { http, check: await verifyClaims(bB.databaseUrl, o.players) };
       };
-      let f;
-      let h;
-      if (i % 2) {
-        h = await ours();
-        f = await floor();
-      } else {
-        f = await floor();
-        h = await ours();
-      }
+      const [f, h] = await inTurn(i, floor, ours);
       return { ratio: h.http.rate / f.min.rate, ...f, ...h };
     } finally {
       await Promise.all([bB.dispose(), bM.dispose()]);

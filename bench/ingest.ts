@@ -12,6 +12,7 @@ import {
   cpuSnapshot,
   freshBackend,
   goldenNow,
+  inTurn,
   log,
   medianRound,
   pool,
@@ -159,15 +160,7 @@ export async function ingestFigure(o: IngestOptions = INGEST_DEFAULTS): Promise<
         const http = await throughHttp(o, bB, now);
         return { http, check: await verifyIngest(bB.databaseUrl, o.players) };
       };
-      let min;
-      let h;
-      if (i % 2) {
-        h = await ours();
-        min = await floor();
-      } else {
-        min = await floor();
-        h = await ours();
-      }
+      const [min, h] = await inTurn(i, floor, ours);
       return { ratio: h.http.rate / min.rate, min, ...h };
     } finally {
       await Promise.all([bB.dispose(), bM.dispose()]);

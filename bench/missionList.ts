@@ -1,7 +1,7 @@
 import { signInitData } from '../webapp/server/auth.js';
 import { periodKey, type PeriodKind } from '../core/domain/window.js';
 import { startBare } from './baselines.js';
-import { BOT_TOKEN, ROUNDS, TZ, cannon, cpuPerItem, cpuSnapshot, freshBackend, goldenNow, log, medianRound, ratioFigure, ratiosText, round, sqlClient, startServer, type Figure } from './support.js';
+import { BOT_TOKEN, ROUNDS, TZ, cannon, cpuPerItem, cpuSnapshot, freshBackend, goldenNow, inTurn, log, medianRound, ratioFigure, ratiosText, round, sqlClient, startServer, type Figure } from './support.js';
 
 /**
  * Figure 3 — mission list: GET /api/mission for random players (64 connections, a pre-signed
@@ -66,15 +66,7 @@ export async function missionListFigure(o: MissionsOptions = MISSIONS_DEFAULTS):
             const res = await cannon({ url: server.url, connections: o.connections, duration: o.durationS, next: list });
             return { res, cpuUsPerRequest: cpuPerItem(cpu0, cpuSnapshot(server.pid), Math.max(1, res['2xx'])) };
           };
-          let base;
-          let h;
-          if (i % 2) {
-            h = await ours();
-            base = await floor();
-          } else {
-            base = await floor();
-            h = await ours();
-          }
+          const [base, h] = await inTurn(i, floor, ours);
           return { ratio: h.res['2xx'] / h.res.duration / (base['2xx'] / base.duration), base, ...h };
         });
       } finally {

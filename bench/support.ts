@@ -351,6 +351,16 @@ export async function medianRound<T extends { ratio: number }>(round: (i: number
   return { median: sorted[Math.floor((sorted.length - 1) / 2)]!, all };
 }
 
+/** Both sides of round `i`, taking turns at going first (odd rounds: ours first). */
+export async function inTurn<F, O>(i: number, floor: () => Promise<F>, ours: () => Promise<O>): Promise<[F, O]> {
+  if (i % 2) {
+    const o = await ours();
+    return [await floor(), o];
+  }
+  const f = await floor();
+  return [f, await ours()];
+}
+
 /** "0.41 / 0.45 / 0.47" */
 export const ratiosText = (all: { ratio: number }[]) => all.map((r) => r.ratio.toFixed(3)).join(' / ');
 

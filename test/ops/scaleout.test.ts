@@ -56,6 +56,14 @@ async function timeUntil(probe: () => Promise<boolean>, limitMs: number): Promis
 
 const multi = Boolean(TEST_DATABASE_URL);
 
+/** The app's Redis prefix is fixed per deployment: these processes get a Redis of their own when redis-server is on PATH. */
+async function ownRedis(backend: Backend): Promise<{ redis: RedisServer | null; redisUrl: string }> {
+  const redis = hasRedisServer() ? await RedisServer.start() : null;
+  const redisUrl = redis?.url ?? backend.redisUrl;
+  if (!redisUrl) throw new Error('the scale-out test needs redis-server on PATH or TEST_REDIS_URL');
+  return { redis, redisUrl };
+}
+
 // registered only with real services (a skipped test counts as a failure in CI)
 if (multi) describe('two api processes and one worker on one Postgres + Redis', () => {
   let backend: Backend;
@@ -68,13 +76,8 @@ if (multi) describe('two api processes and one worker on one Postgres + Redis', 
 
   beforeAll(async () => {
     backend = await freshBackend();
-    // the app's Redis prefix is fixed per deployment: give these processes a Redis of their own
-    let redisUrl = backend.redisUrl;
-    if (hasRedisServer()) {
-      redis = await RedisServer.start();
-      redisUrl = redis.url;
-    }
-    if (!redisUrl) throw new Error('the scale-out test needs redis-server on PATH or TEST_REDIS_URL');
+    let redisUrl;
+    ({ redis, redisUrl } = await ownRedis(backend));
     const env = { ...baseEnv, DATABASE_URL: backend.databaseUrl!, REDIS_URL: redisUrl };
     api1 = await startApp({ ...env, ROLES: 'api' }); // migrates and seeds first
     const metricsPort = await freePort();
@@ -171,12 +174,8 @@ if (multi) describe('API_PROCESSES=2: API processes share one port on one machin
 
   beforeAll(async () => {
     backend = await freshBackend();
-    let redisUrl = backend.redisUrl;
-    if (hasRedisServer()) {
-      redis = await RedisServer.start();
-      redisUrl = redis.url;
-    }
-    if (!redisUrl) throw new Error('the scale-out test needs redis-server on PATH or TEST_REDIS_URL');
+    let redisUrl;
+    ({ redis, redisUrl } = await ownRedis(backend));
     app = await startApp({ ...baseEnv, DATABASE_URL: backend.databaseUrl!, REDIS_URL: redisUrl, ROLES: 'api,worker', API_PROCESSES: '2' });
     await waitUntil('both API processes to listen', async () => listening().length === 2, 30_000);
   }, 240_000);
