@@ -99,6 +99,10 @@ function delay()
 end
 function response(status, headers, body)
   done_n = done_n + 1
+  if done_n % 50 == 0 then
+    io.write("WRK-PROGRESS\\n")
+    io.flush()
+  end
   if done_n >= n then
     io.write("WRK-DONE\\n")
     io.flush()
@@ -133,12 +137,20 @@ export async function runWrk(o: WrkOptions): Promise<LoadResult> {
     const child = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
+    // amount mode: a request lost to a socket error is never answered, so the last answer never
+    // comes; a run with no answer for longer than the request timeout is stopped (and fails its counts)
+    let answered = Date.now();
+    const stallMs = ((o.timeoutS ?? 60) + 5) * 1000;
+    const watch = ordered ? setInterval(() => Date.now() - answered > stallMs && child.kill('SIGINT'), 1000) : undefined;
     child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (ordered && out.includes('WRK-DONE') && child.exitCode === null) child.kill('SIGINT');
+      const text = d.toString();
+      out += text;
+      answered = Date.now();
+      if (ordered && out.includes('WRK-DONE', Math.max(0, out.length - text.length - 16)) && child.exitCode === null) child.kill('SIGINT');
     });
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    clearInterval(watch);
     const m = /WRK-RESULT (\{.*\})/.exec(out);
     if (!m) throw new Error(`wrk exited with ${code} and no result\n${out.slice(-2000)}\n${err.slice(-2000)}`);
     const r = JSON.parse(m[1]!) as { requests: number; durationUs: number; status: number; connect: number; read: number; write: number; timeout: number; p50: number; p99: number };

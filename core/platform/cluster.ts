@@ -35,7 +35,7 @@ export interface ApiClusterOptions {
   log: Logger;
   /** the primary's own registry (the roles it runs), summed with the API processes' */
   registry?: Registry;
-  /** once, when the first API process listens */
+  /** once, when every API process of the start listens */
   onListening?: (port: number) => void;
   /** how long a scrape waits for each process's figures */
   collectTimeoutMs?: number;
@@ -52,7 +52,7 @@ export interface ApiCluster {
 export function forkApiProcesses(o: ApiClusterOptions): ApiCluster {
   const collectTimeoutMs = o.collectTimeoutMs ?? 3000;
   let stopping = false;
-  let listening = false;
+  let listening = 0;
   let nextId = 1;
   const pending = new Map<number, { want: Set<number>; got: MetricObjectWithValues<MetricValue<string>>[][]; done: () => void }>();
 
@@ -98,10 +98,7 @@ export function forkApiProcesses(o: ApiClusterOptions): ApiCluster {
   cluster.on('message', onMessage);
   cluster.on('listening', (w, address) => {
     o.log.info({ apiPid: w.process.pid, port: address.port }, 'api process listening');
-    if (!listening) {
-      listening = true;
-      o.onListening?.(address.port);
-    }
+    if (++listening === o.processes) o.onListening?.(address.port);
   });
   cluster.on('exit', (w, code, signal) => {
     for (const p of pending.values()) if (p.want.delete(w.id) && p.want.size === 0) p.done();
