@@ -39,6 +39,8 @@ export interface ApiClusterOptions {
   onListening?: (port: number) => void;
   /** how long a scrape waits for each process's figures */
   collectTimeoutMs?: number;
+  /** an API process died before it ever listened (a port in use, a bad start): it would die again; default: exit 1 */
+  onFailedStart?: (code: number | null) => void;
 }
 
 export interface ApiCluster {
@@ -96,13 +98,22 @@ export function forkApiProcesses(o: ApiClusterOptions): ApiCluster {
 
   const fork = () => cluster.fork();
   cluster.on('message', onMessage);
+  const listened = new Set<number>();
   cluster.on('listening', (w, address) => {
+    listened.add(w.id);
     o.log.info({ apiPid: w.process.pid, port: address.port }, 'api process listening');
     if (++listening === o.processes) o.onListening?.(address.port);
   });
   cluster.on('exit', (w, code, signal) => {
     for (const p of pending.values()) if (p.want.delete(w.id) && p.want.size === 0) p.done();
     if (stopping) return;
+    if (!listened.has(w.id)) {
+      o.log.fatal({ apiPid: w.process.pid, code, signal }, 'an api process exited before it listened (see its error above); stopping');
+      stopping = true;
+      for (const other of Object.values(cluster.workers ?? {})) other?.process.kill('SIGTERM');
+      (o.onFailedStart ?? (() => process.exit(1)))(code);
+      return;
+    }
     // a crash: the others keep serving; a replacement starts after a second (not in a tight loop)
     o.log.error({ apiPid: w.process.pid, code, signal }, 'api process exited; starting another');
     setTimeout(() => !stopping && fork(), 1000).unref();

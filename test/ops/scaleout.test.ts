@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import net from 'node:net';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signInitData } from '../../webapp/server/auth.js';
 import { freshBackend, TEST_DATABASE_URL, type Backend } from '../support/backend.js';
-import { AppProcess, RedisServer, freePort, hasRedisServer, startApp, waitUntil } from '../support/procs.js';
+import { AppProcess, RedisServer, freePort, hasRedisServer, spawnTsx, startApp, waitUntil } from '../support/procs.js';
 
 /**
  * Scale-out (docs/design.md): roles as separate OS processes sharing Postgres and Redis.
@@ -166,6 +167,7 @@ if (multi) describe('API_PROCESSES=2: API processes share one port on one machin
   let backend: Backend;
   let redis: RedisServer | null = null;
   let app: AppProcess;
+  let env: Record<string, string>;
   const listening = () => app.logs.filter((l) => l.includes('"api process listening"')).map((l) => (JSON.parse(l) as { apiPid: number }).apiPid);
   const scrape = async () => (await fetch(`${app.base}/metrics`, { headers: { connection: 'close' } })).text();
   const value = (text: string, series: string) => Number(new RegExp(`^${series.replace(/[{}"]/g, (c) => `\\${c}`)} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
@@ -176,7 +178,8 @@ if (multi) describe('API_PROCESSES=2: API processes share one port on one machin
     backend = await freshBackend();
     let redisUrl;
     ({ redis, redisUrl } = await ownRedis(backend));
-    app = await startApp({ ...baseEnv, DATABASE_URL: backend.databaseUrl!, REDIS_URL: redisUrl, ROLES: 'api,worker', API_PROCESSES: '2' });
+    env = { ...baseEnv, DATABASE_URL: backend.databaseUrl!, REDIS_URL: redisUrl, ROLES: 'api,worker', API_PROCESSES: '2' };
+    app = await startApp(env);
     await waitUntil('both API processes to listen', async () => listening().length === 2, 30_000);
   }, 240_000);
 
@@ -213,6 +216,23 @@ if (multi) describe('API_PROCESSES=2: API processes share one port on one machin
     await waitUntil('a replacement API process', async () => listening().length === 3, 30_000);
     expect(() => process.kill(survivor!, 0)).not.toThrow();
   });
+
+  it('an API process that cannot listen (the port is taken) stops the start with exit 1, not a restart loop', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', () => r()));
+    const port = (taken.address() as net.AddressInfo).port;
+    try {
+      const lines: string[] = [];
+      const child = spawnTsx('scripts/start.ts', { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+      child.stdout!.on('data', (d: Buffer) => lines.push(d.toString()));
+      const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+      expect(code).toBe(1);
+      expect(lines.join('')).toContain('exited before it listened');
+      expect(lines.join('')).not.toContain('starting another');
+    } finally {
+      taken.close();
+    }
+  }, 60_000);
 
   it('SIGTERM on the primary stops every API process', async () => {
     const pids = listening();
