@@ -1,7 +1,7 @@
 import { signInitData } from '../webapp/server/auth.js';
 import { periodKey, type PeriodKind } from '../core/domain/window.js';
 import { startBare } from './baselines.js';
-import { BOT_TOKEN, ROUNDS, TZ, cannon, cpuPerItem, cpuSnapshot, freshBackend, goldenNow, inTurn, log, medianRound, ratioFigure, ratiosText, round, sqlClient, startServer, type Figure } from './support.js';
+import { BOT_TOKEN, ROUNDS, TZ, cannon, cpuPerItem, cpuSnapshot, freshBackend, goldenNow, inTurn, log, medianRound, rateOf, ratioFigure, ratiosText, round, sqlClient, startServer, type Figure } from './support.js';
 
 /**
  * Figure 3 — mission list: GET /api/mission for random players (64 connections, a pre-signed
@@ -67,15 +67,17 @@ export async function missionListFigure(o: MissionsOptions = MISSIONS_DEFAULTS):
             return { res, cpuUsPerRequest: cpuPerItem(cpu0, cpuSnapshot(server.pid), Math.max(1, res['2xx'])) };
           };
           const [base, h] = await inTurn(i, floor, ours);
-          return { ratio: h.res['2xx'] / h.res.duration / (base['2xx'] / base.duration), base, ...h };
+          return { ratio: rateOf(h.res) / rateOf(base), base, ...h };
         });
       } finally {
         await bareProc.stop();
       }
       const { base, res, cpuUsPerRequest } = rounds.median;
-      const rate = res['2xx'] / res.duration;
-      const baseRate = base['2xx'] / base.duration;
-      const inprocRate = inproc['2xx'] / inproc.duration;
+      const rate = rateOf(res);
+      const baseRate = rateOf(base);
+      const inprocRate = rateOf(inproc);
+      const non2xx = rounds.all.reduce((n, r) => n + r.res.non2xx + r.base.non2xx, 0);
+      const errors = rounds.all.reduce((n, r) => n + r.res.errors + r.base.errors + r.res.timeouts + r.base.timeouts, 0);
       const fig = ratioFigure({
         name: 'missions',
         value: round(rate, 0),
@@ -84,7 +86,7 @@ export async function missionListFigure(o: MissionsOptions = MISSIONS_DEFAULTS):
         goalRatio: 0.5,
         details: {
           baselineWhat: 'bare Hono route in its own process, same body',
-          rounds: rounds.all.map((r) => ({ ratio: round(r.ratio, 3), rate: round(r.res['2xx'] / r.res.duration, 0), baseline: round(r.base['2xx'] / r.base.duration, 0) })),
+          rounds: rounds.all.map((r) => ({ ratio: round(r.ratio, 3), rate: round(rateOf(r.res), 0), baseline: round(rateOf(r.base), 0) })),
           bodyBytes: Buffer.byteLength(sampleText),
           inProcessBareRate: round(inprocRate, 0),
           inProcessRatio: round(rate / inprocRate, 3),
@@ -94,14 +96,13 @@ export async function missionListFigure(o: MissionsOptions = MISSIONS_DEFAULTS):
           p99Ms: res.latency.p99,
           baselineP50Ms: base.latency.p50,
           baselineP99Ms: base.latency.p99,
-          non2xx: rounds.all.reduce((n, r) => n + r.res.non2xx + r.base.non2xx, 0),
-          errors: rounds.all.reduce((n, r) => n + r.res.errors + r.base.errors + r.res.timeouts + r.base.timeouts, 0),
+          non2xx,
+          errors,
           missionsPerList: sample.missions.length,
           cpuUsPerRequest,
           loadGenerator: res.tool,
         },
       });
-      const { non2xx, errors } = fig.details as { non2xx: number; errors: number };
       if (non2xx || errors) {
         fig.pass = false;
         fig.note = `${non2xx} non-2xx, ${errors} errors`;

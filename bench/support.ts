@@ -86,7 +86,6 @@ export async function disposeAll() {
   await Promise.all(created.map((b) => b.dispose()));
 }
 
-/** Environment for the app's config (core/platform/config.ts), for a given backend. */
 /**
  * The server's layout: one API process per core (`API_PROCESSES`, docs/operations.md, One machine,
  * several cores), as an operator would run this machine; `BENCH_API_PROCESSES=1` to compare. The
@@ -96,6 +95,7 @@ export async function disposeAll() {
 export const API_PROCESSES = Math.max(1, Number(process.env.BENCH_API_PROCESSES) || availableParallelism());
 export const DB_CONNECTIONS = 16;
 
+/** Environment for the app's config (core/platform/config.ts), for a given backend. */
 export function appEnv(b: BenchBackend, extra: Record<string, string> = {}): Record<string, string> {
   return {
     NODE_ENV: 'production',
@@ -309,6 +309,9 @@ export async function cannon(o: CannonOptions): Promise<LoadResult> {
   });
   return { tool: 'autocannon', '2xx': r['2xx'], non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts, duration: r.duration, latency: { p50: r.latency.p50, p99: r.latency.p99 } };
 }
+
+/** 2xx answers per second of a load run */
+export const rateOf = (r: LoadResult) => r['2xx'] / r.duration;
 
 /** Runs `n` tasks with at most `concurrency` in flight; returns per-task latencies in ms. */
 export async function pool<T>(items: T[], concurrency: number, task: (item: T, i: number) => Promise<void>): Promise<number[]> {

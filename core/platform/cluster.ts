@@ -28,6 +28,9 @@ type Message =
   | { gh: 'collect'; id: number }
   | { gh: 'collected'; id: number; metrics: MetricObjectWithValues<MetricValue<string>>[] };
 
+/** the API processes not yet exited */
+const alive = () => Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && !w.isDead());
+
 const isMessage = (m: unknown): m is Message => typeof m === 'object' && m !== null && typeof (m as { gh?: unknown }).gh === 'string';
 
 export interface ApiClusterOptions {
@@ -44,8 +47,6 @@ export interface ApiClusterOptions {
 }
 
 export interface ApiCluster {
-  /** live API processes */
-  workers(): Worker[];
   /** SIGTERM to each (each closes its server gracefully), SIGKILL after `graceMs` */
   stop(graceMs?: number): Promise<void>;
 }
@@ -60,7 +61,7 @@ export function forkApiProcesses(o: ApiClusterOptions): ApiCluster {
 
   const collect = async (): Promise<string> => {
     const id = nextId++;
-    const live = Object.values(cluster.workers ?? {}).filter((w): w is Worker => Boolean(w?.isConnected()));
+    const live = alive().filter((w) => w.isConnected());
     const got: MetricObjectWithValues<MetricValue<string>>[][] = [];
     await new Promise<void>((resolve) => {
       const t = setTimeout(() => {
@@ -110,7 +111,7 @@ export function forkApiProcesses(o: ApiClusterOptions): ApiCluster {
     if (!listened.has(w.id)) {
       o.log.fatal({ apiPid: w.process.pid, code, signal }, 'an api process exited before it listened (see its error above); stopping');
       stopping = true;
-      for (const other of Object.values(cluster.workers ?? {})) other?.process.kill('SIGTERM');
+      for (const other of alive()) other.process.kill('SIGTERM');
       (o.onFailedStart ?? (() => process.exit(1)))(code);
       return;
     }
@@ -121,12 +122,10 @@ export function forkApiProcesses(o: ApiClusterOptions): ApiCluster {
   for (let i = 0; i < o.processes; i++) fork();
 
   return {
-    workers: () => Object.values(cluster.workers ?? {}).filter((w): w is Worker => Boolean(w)),
     async stop(graceMs = 9000) {
       stopping = true;
-      const ws = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && !w.isDead());
       await Promise.all(
-        ws.map(
+        alive().map(
           (w) =>
             new Promise<void>((resolve) => {
               if (w.isDead()) return resolve();
