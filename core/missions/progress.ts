@@ -62,12 +62,15 @@ export interface ApplyResult {
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
- * The ingest statement: evidence, dedupe, activity, progress, vault points and their balance, in
- * one round trip. Typed arrays through `unnest` (no JSON to build or parse), prepared once per
+ * The ingest, as two statements in one transaction (docs/performance.md § 19). The first writes
+ * the evidence (the dedupe) and the players' activity and answers which events were already
+ * there; the second adds the rest's progress, vault points and tallies, grouped here in Node, where
+ * every verdict was decided: Postgres only writes rows, with no join back to the batch, no sort
+ * and no grouping. Typed arrays through `unnest` (no JSON to build or parse), prepared once per
  * connection. Rows are sorted by user everywhere, so batches applied concurrently take their row
  * locks in the same order and wait for each other instead of deadlocking (docs/performance.md).
  */
-const APPLY_SQL = `with
+const EVIDENCE_SQL = `with
   ins_ev as (
     insert into play_evidence as e (user_id, received_at, day, type_code, action_id, amount, verdicts, vault_base, vault_x, vault_points, vault_mission, arm)
     select x.u, x.r, x.d, x.t, x.a, x.n, x.v, x.vb, x.vx, x.vp, x.vm, x.arm
@@ -83,80 +86,56 @@ const APPLY_SQL = `with
     where seen.hit is null
     on conflict (user_id, type_code, action_id, day) do update set replays = least(e.replays + 1, 32767)
     -- a new row has replays 0; a replayed one was just raised to 1 or more (xmax is not available on partitions)
-    returning user_id, type_code, action_id, received_at, vault_points, vault_mission, (replays = 0) as fresh
+    returning user_id, type_code, action_id, replays
   ),
-  -- the new events, with their place in the batch (i) and receive stamp (s): the pairs refer to them by place
-  fresh as (
-    select f.user_id, f.type_code, f.action_id, f.received_at, f.vault_points, f.vault_mission, x.i, x.s
-    from ins_ev f join unnest($1::bigint[], $5::smallint[], $6::text[], $2::int[]) with ordinality as x(u, t, a, s, i)
-      on x.u = f.user_id and x.t = f.type_code and x.a = f.action_id
-    where f.fresh
-  ),
+  -- a data-modifying WITH runs to completion whether or not anything reads it
   ins_users as (
     insert into users as u (id, last_active_at)
     select x.u, ($3::timestamptz[])[x.s] from unnest($14::bigint[], $15::int[]) as x(u, s)
     on conflict (id) do update set last_active_at = excluded.last_active_at
     where u.last_active_at is null or u.last_active_at < excluded.last_active_at - interval '1 minute'
-    returning 1
-  ),
-  pairs as (
-    select f.user_id, m.m as mission_id, m.p as period_key, m.v as verdict, f.received_at
-    from unnest($16::int[], $17::int[], $18::text[], $19::text[]) as m(e, m, p, v)
-    join fresh f on f.i = m.e
-  ),
-  counted as (
-    -- each mission's target looked up in the (few) missions' arrays: as a join the planner re-ran
-    -- the unnest for every group (docs/performance.md § 17)
-    select c.user_id, c.mission_id, c.period_key, least(c.n, c.target) as n, c.n >= c.target as done, c.last
-    from (select user_id, mission_id, period_key, count(*)::int as n, max(received_at) as last,
-                 ($21::int[])[array_position($20::int[], mission_id)] as target
-          from pairs where verdict = 'counted' group by 1, 2, 3) c
-    where c.target is not null
-    order by 1, 2, 3
-  ),
+  )
+  -- the replays (k 'r'), and how many rows the insert reached (k 'n'): fewer than the batch when the probe found some
+  select 'r' as k, user_id, type_code, action_id, 0 as n from ins_ev where replays > 0
+  union all select 'n', 0, 0, null, count(*)::int from ins_ev`;
+
+/** The events the previous-day probe of EVIDENCE_SQL found (a replay received the next UTC day): asked only when the insert reached fewer rows than the batch. */
+const PROBED_SQL = `select x.u as user_id, x.t as type_code, x.a as action_id
+  from unnest($1::bigint[], $2::int[], $3::smallint[], $4::text[]) as x(u, s, t, a)
+  where exists (select 1 from play_evidence p where p.day = ($5::date[])[x.s] - 1 and p.user_id = x.u and p.type_code = x.t and p.action_id = x.a)`;
+
+const PROGRESS_SQL = `with
   prog as (
     insert into user_mission_progress as p (user_id, mission_id, period_key, progress, status, completed_at, updated_at)
-    select user_id, mission_id, period_key, n, case when done then 'completed' else 'active' end, case when done then last end, $22::timestamptz
-    from counted
+    select g.u, g.m, ($3::text[])[g.pi], g.n, case when g.d = 1 then 'completed' else 'active' end, case when g.d = 1 then ($7::timestamptz[])[g.s] end, $8::timestamptz
+    from unnest($1::bigint[], $2::int[], $4::int[], $5::int[], $6::int[], $9::int[]) as g(u, m, pi, n, d, s)
     on conflict (user_id, mission_id, period_key) do update set
       progress = least(p.progress + excluded.progress, (select target_value from missions where id = excluded.mission_id)),
       status = case when p.status = 'active' and p.progress + excluded.progress >= (select target_value from missions where id = excluded.mission_id)
                     then 'completed' else p.status end,
       completed_at = case when p.status = 'active' and p.progress + excluded.progress >= (select target_value from missions where id = excluded.mission_id)
-                    then coalesce(excluded.completed_at, $22::timestamptz) else p.completed_at end,
+                    then coalesce(excluded.completed_at, $8::timestamptz) else p.completed_at end,
       updated_at = excluded.updated_at
     returning user_id, mission_id, period_key, status
   ),
   bal as (
     insert into balances as b (user_id, vault_points, updated_at)
-    select user_id, sum(vault_points), $22::timestamptz from fresh where vault_points is not null group by user_id order by user_id
+    select x.u, x.v, $8::timestamptz from unnest($10::bigint[], $11::bigint[]) as x(u, v)
     on conflict (user_id) do update set vault_points = b.vault_points + excluded.vault_points, updated_at = excluded.updated_at
-    returning 1
   ),
+  -- the vault points issued per local date, for the daily report (evidence_tallies)
   tally as (
-    -- the vault points issued per local date, for the daily report (evidence_tallies)
     insert into evidence_tallies (date, vault_points, golden_vault_points)
-    -- a date[] (fixed width: the subscript is one step, where text[] walks every element before it)
-    select to_char(($24::date[])[f.s], 'YYYY-MM-DD'), sum(f.vault_points), coalesce(sum(f.vault_points) filter (where f.vault_mission is not null), 0)
-    from fresh f
-    where f.vault_points is not null
-    group by 1
-    returning 1
+    select * from unnest($12::text[], $13::bigint[], $14::bigint[])
   )
-  select 'p' as k, user_id, mission_id, period_key, null::text as verdict, null::timestamptz as received_at, 0 as n from prog where status = 'completed'
-  union all select 'v', 0, null, null, verdict, null, count(*)::int from pairs group by verdict
-  union all (select 'r', user_id, mission_id, period_key, verdict, received_at, 0 from pairs where verdict <> 'counted' limit $23)
-  union all select 'f', 0, null, null, null, null, (select count(*) from fresh)::int
-  union all select 'x', 0, null, null, null, null, (select count(*) from ins_users)::int + (select count(*) from bal)::int + (select count(*) from tally)::int`;
-
-/** Rejections returned by the statement for the sampled decision log (at most 50 are logged). */
-const REJECTIONS_RETURNED = 1000;
+  select user_id, mission_id, period_key from prog where status = 'completed'`;
 
 /**
  * Applies a batch of events with a fixed number of statements, whatever the batch size (the
- * peak-time hot path): one statement, plus a transaction around it and the payment when an
- * auto-claim mission can complete. Idempotent: replaying any part of a batch changes nothing,
- * because every insert is guarded by a unique key (docs/design.md, The rules in words: Actions).
+ * peak-time hot path): two statements in a transaction, plus the payment when an auto-claim
+ * mission completes. Idempotent: replaying any part of a batch changes nothing, because every
+ * event's evidence is guarded by a unique key and only the events new to it are counted
+ * (docs/design.md, The rules in words: Actions).
  */
 export async function applyEvents(
   deps: { database: Database; metrics?: Metrics; log?: Logger; vaultPointsPerPlay: number; now: () => Date; logSample?: number; random?: () => number },
@@ -185,14 +164,16 @@ export async function applyEvents(
   const local = localClock(ctx.tz);
 
   // receive stamps repeat across a batch (one per ingest request): each distinct one is sent
-  // once (S), events refer to theirs by index, pairs to their event by place (docs/performance.md § 17)
-  const S = { r: [] as string[], d: [] as string[], ld: [] as string[] };
+  // once (S), events refer to theirs by index (docs/performance.md § 17)
+  const S = { r: [] as string[], d: [] as string[] };
   const stampOf = new Map<number, { i: number; day: string; at: LocalParts }>();
   const E = {
     u: [] as number[], s: [] as number[], t: [] as number[], a: [] as string[], n: [] as (number | null)[],
     v: [] as (string | null)[], vb: [] as (number | null)[], vx: [] as (number | null)[], vp: [] as (number | null)[], vm: [] as (number | null)[], arm: [] as (string | null)[],
   };
-  const M = { e: [] as number[], m: [] as number[], p: [] as string[], v: [] as Verdict[] };
+  // each event's (mission, period, verdict) pairs, in event order: pairStart[i] .. pairStart[i + 1]
+  const P = { m: [] as Mission[], p: [] as string[], v: [] as Verdict[] };
+  const pairStart: number[] = [];
   const days = new Set<string>();
   const userLast = new Map<number, number>();
   let autoPossible = false;
@@ -205,7 +186,6 @@ export async function applyEvents(
       stampOf.set(e.receivedAt, stamp);
       S.r.push(r);
       S.d.push(stamp.day);
-      S.ld.push(stamp.at.date);
       days.add(stamp.day);
     }
     const { day, at } = stamp;
@@ -213,15 +193,15 @@ export async function applyEvents(
     if (prev === undefined || e.receivedAt > prev) userLast.set(e.userId, e.receivedAt);
     let verdicts = '';
     let arm: string | null = null;
+    pairStart.push(P.m.length);
     for (const m of byType.get(e.type) ?? []) {
       const p = periodKeyAt(m, at);
       const v = decide(m, e, ctx, p, at);
       verdicts += verdictEntry(m.id, v, p, day);
       arm ??= ctx.experiment?.armOf(m, e.userId, p) ?? null;
-      M.e.push(i + 1);
-      M.m.push(m.id);
-      M.p.push(p);
-      M.v.push(v);
+      P.m.push(m);
+      P.p.push(p);
+      P.v.push(v);
       if (m.autoClaim && v === 'counted') autoPossible = true;
     }
     E.u.push(e.userId);
@@ -245,15 +225,11 @@ export async function applyEvents(
       E.vm.push(null);
     }
   }
+  pairStart.push(P.m.length);
   const U = { u: [] as number[], s: [] as number[] };
   for (const [u, ms] of [...userLast.entries()].sort((a, b) => a[0] - b[0])) {
     U.u.push(u);
     U.s.push(stampOf.get(ms)!.i);
-  }
-  const targets = { m: [] as number[], t: [] as number[] };
-  for (const m of missionById.values()) {
-    targets.m.push(m.id);
-    targets.t.push(m.target);
   }
 
   // decision logs (docs/operations.md): gathered in the transaction, written after it commits
@@ -262,49 +238,148 @@ export async function applyEvents(
   const rejected: Record<string, unknown>[] = [];
   const autoClaims: Record<string, unknown>[] = [];
   const now = deps.now().toISOString();
-  // every array as Postgres' array text, built here (pgArray, pgTextArray): the driver's own
-  // serializer quotes and regex-escapes each element (docs/performance.md § 17)
-  const params = [
-    pgArray(E.u), pgArray(E.s), pgArray(S.r), pgArray(S.d), pgArray(E.t), pgTextArray(E.a), pgArray(E.n), pgTextArray(E.v),
-    pgArray(E.vb), pgArray(E.vx), pgArray(E.vp), pgArray(E.vm), pgTextArray(E.arm),
-    pgArray(U.u), pgArray(U.s),
-    pgArray(M.e), pgArray(M.m), pgTextArray(M.p), pgTextArray(M.v),
-    pgArray(targets.m), pgArray(targets.t), now, deps.log ? REJECTIONS_RETURNED : 0, pgArray(S.ld),
-  ];
+  const keyOf = (u: string | number, t: number, a: string) => `${u}\u0000${t}\u0000${a}`;
 
-  type Row = { k: string; user_id: string | number; mission_id: number | null; period_key: string | null; verdict: string | null; received_at: string | Date | null; n: number };
-  const step = async (exec?: Executor) => {
-    const rows = await database.raw<Row>(APPLY_SQL, params, exec);
-    let fresh = 0;
-    let completed = 0;
-    const verdictCounts: Record<string, number> = {};
-    const autoKeys: { u: number; m: number; p: string }[] = [];
+  /** The events' evidence and activity: which of them are new to the evidence (the rest are replays). */
+  const writeEvidence = async (exec: Executor) => {
+    // every array as Postgres' array text, built here (pgArray, pgTextArray): the driver's own
+    // serializer quotes and regex-escapes each element (docs/performance.md § 17)
+    const rows = await database.raw<{ k: string; user_id: string | number; type_code: number; action_id: string; n: number }>(
+      EVIDENCE_SQL,
+      [
+        pgArray(E.u), pgArray(E.s), pgArray(S.r), pgArray(S.d), pgArray(E.t), pgTextArray(E.a), pgArray(E.n), pgTextArray(E.v),
+        pgArray(E.vb), pgArray(E.vx), pgArray(E.vp), pgArray(E.vm), pgTextArray(E.arm), pgArray(U.u), pgArray(U.s),
+      ],
+      exec,
+    );
+    const old = new Set<string>();
+    let reached = 0;
     for (const r of rows) {
-      if (r.k === 'p') {
-        completed++;
-        if (missionById.get(r.mission_id!)?.autoClaim) autoKeys.push({ u: Number(r.user_id), m: r.mission_id!, p: r.period_key! });
-      } else if (r.k === 'v') verdictCounts[r.verdict!] = Number(r.n);
-      else if (r.k === 'r') {
-        if (deps.log && rejected.length < REJECTION_LOG_MAX_PER_BATCH && rnd() < sample) {
-          rejected.push({ userId: Number(r.user_id), missionId: r.mission_id, periodKey: r.period_key, verdict: r.verdict, receivedAt: new Date(r.received_at!).toISOString() });
-        }
-      } else if (r.k === 'f') fresh = Number(r.n);
+      if (r.k === 'n') reached = Number(r.n);
+      else old.add(keyOf(r.user_id, r.type_code, r.action_id));
     }
-    return { duplicates: events.length - fresh, completed, verdictCounts, autoKeys };
+    if (reached < events.length) {
+      const probed = await database.raw<{ user_id: string | number; type_code: number; action_id: string }>(
+        PROBED_SQL,
+        [pgArray(E.u), pgArray(E.s), pgArray(E.t), pgTextArray(E.a), pgArray(S.d)],
+        exec,
+      );
+      for (const r of probed) old.add(keyOf(r.user_id, r.type_code, r.action_id));
+    }
+    const fresh: boolean[] = [];
+    for (let i = 0; i < events.length; i++) fresh.push(old.size === 0 || !old.has(keyOf(E.u[i]!, E.t[i]!, E.a[i]!)));
+    return { fresh, freshCount: events.length - old.size };
   };
 
-  const finish = async (exec?: Executor) => {
-    const r = await step(exec);
+  /** The new events' progress, vault points and tallies, grouped here; answers the progress rows now completed. */
+  const writeProgress = async (exec: Executor, fresh: boolean[]) => {
+    const verdictCounts: Record<string, number> = {};
+    // (user, mission, period) groups of counted pairs: events are sorted by user, so a user's groups are adjacent
+    const G = { u: [] as number[], m: [] as number[], pi: [] as number[], n: [] as number[], d: [] as number[], s: [] as number[] };
+    const lastAt: number[] = [];
+    const periods = new Map<string, number>();
+    const B = { u: [] as number[], v: [] as number[] };
+    const tallies = new Map<string, { v: number; g: number }>();
+    let userGroups = new Map<string, number>();
+    let lastUser: number | null = null;
+    for (let i = 0; i < events.length; i++) {
+      if (!fresh[i]) continue;
+      const e = events[i]!;
+      if (e.userId !== lastUser) {
+        lastUser = e.userId;
+        userGroups = new Map();
+      }
+      const stamp = stampOf.get(e.receivedAt)!;
+      for (let j = pairStart[i]!; j < pairStart[i + 1]!; j++) {
+        const m = P.m[j]!;
+        const v = P.v[j]!;
+        verdictCounts[v] = (verdictCounts[v] ?? 0) + 1;
+        if (v !== 'counted') {
+          if (deps.log && rejected.length < REJECTION_LOG_MAX_PER_BATCH && rnd() < sample) {
+            rejected.push({ userId: e.userId, missionId: m.id, periodKey: P.p[j], verdict: v, receivedAt: S.r[stamp.i - 1] });
+          }
+          continue;
+        }
+        const gk = `${m.id}\u0000${P.p[j]}`;
+        let g = userGroups.get(gk);
+        if (g === undefined) {
+          let pi = periods.get(P.p[j]!);
+          if (pi === undefined) periods.set(P.p[j]!, (pi = periods.size + 1));
+          g = G.u.length;
+          userGroups.set(gk, g);
+          G.u.push(e.userId);
+          G.m.push(m.id);
+          G.pi.push(pi);
+          G.n.push(0);
+          G.d.push(0);
+          G.s.push(stamp.i);
+          lastAt.push(e.receivedAt);
+        }
+        G.n[g]! += 1;
+        // the group's latest play: its receive time is the completion time
+        if (e.receivedAt > lastAt[g]!) {
+          lastAt[g] = e.receivedAt;
+          G.s[g] = stamp.i;
+        }
+      }
+      const vp = E.vp[i];
+      if (vp !== null && vp !== undefined) {
+        if (B.u.length && B.u[B.u.length - 1] === e.userId) B.v[B.v.length - 1]! += vp;
+        else {
+          B.u.push(e.userId);
+          B.v.push(vp);
+        }
+        const date = stamp.at.date;
+        const t = tallies.get(date) ?? { v: 0, g: 0 };
+        t.v += vp;
+        if (E.vm[i] !== null) t.g += vp;
+        tallies.set(date, t);
+      }
+    }
+    // a group counts up to the mission's target; reaching it completes the progress row
+    const order: number[] = [];
+    for (let g = 0; g < G.u.length; g++) {
+      const target = missionById.get(G.m[g]!)!.target;
+      if (G.n[g]! >= target) {
+        G.n[g] = target;
+        G.d[g] = 1;
+      }
+      order.push(g);
+    }
+    // by user (already), then mission and period: the lock order of concurrent batches
+    const periodOf = [...periods.keys()];
+    order.sort((a, b) => G.u[a]! - G.u[b]! || G.m[a]! - G.m[b]! || cmp(periodOf[G.pi[a]! - 1]!, periodOf[G.pi[b]! - 1]!));
+    const pick = <T>(xs: T[]) => order.map((g) => xs[g]!);
+    const rows = G.u.length || B.u.length
+      ? await database.raw<{ user_id: string | number; mission_id: number; period_key: string }>(
+          PROGRESS_SQL,
+          [
+            pgArray(pick(G.u)), pgArray(pick(G.m)), pgTextArray(periodOf), pgArray(pick(G.pi)), pgArray(pick(G.n)), pgArray(pick(G.d)),
+            pgArray(S.r), now, pgArray(pick(G.s)),
+            pgArray(B.u), pgArray(B.v),
+            pgTextArray([...tallies.keys()]), pgArray([...tallies.values()].map((t) => t.v)), pgArray([...tallies.values()].map((t) => t.g)),
+          ],
+          exec,
+        )
+      : [];
+    return { verdictCounts, completed: rows };
+  };
+
+  const apply = async (exec: Executor) => {
+    const { fresh, freshCount } = await writeEvidence(exec);
+    const { verdictCounts, completed } = freshCount ? await writeProgress(exec, fresh) : { verdictCounts: {} as Record<string, number>, completed: [] };
+    const autoKeys: { u: number; m: number; p: string }[] = [];
+    for (const r of completed) if (missionById.get(r.mission_id)?.autoClaim) autoKeys.push({ u: Number(r.user_id), m: r.mission_id, p: r.period_key });
     const autoItems: PayItem[] = [];
     // auto_claim pays inside the same transaction that completes (docs/design.md, The rules in words: Claim)
-    if (exec && r.autoKeys.length) {
-      r.autoKeys.sort((a, b) => a.u - b.u || a.m - b.m || cmp(a.p, b.p));
+    if (autoPossible && autoKeys.length) {
+      autoKeys.sort((a, b) => a.u - b.u || a.m - b.m || cmp(a.p, b.p));
       const claimed = await database.raw<{ user_id: string | number; mission_id: number; period_key: string }>(
         `update user_mission_progress as p set status = 'claimed', claimed_at = $4::timestamptz, claim_mode = 'auto'
          from unnest($1::bigint[], $2::int[], $3::text[]) as x(u, m, p)
          where p.user_id = x.u and p.mission_id = x.m and p.period_key = x.p and p.status = 'completed'
          returning p.user_id, p.mission_id, p.period_key`,
-        [r.autoKeys.map((k) => k.u), r.autoKeys.map((k) => k.m), r.autoKeys.map((k) => k.p), now],
+        [autoKeys.map((k) => k.u), autoKeys.map((k) => k.m), autoKeys.map((k) => k.p), now],
         exec,
       );
       for (const c of claimed) {
@@ -315,13 +390,12 @@ export async function applyEvents(
       }
       if (autoItems.length) await payRewards(database, exec, autoItems, 'auto_claim', new Date(now));
     }
-    return { ...r, autoClaimed: autoItems.length };
+    return { duplicates: events.length - freshCount, completed: completed.length, verdictCounts, autoClaimed: autoItems.length };
   };
 
   await partitionsOf(database).ensure(days);
-  // no auto-claim mission can complete in this batch: the one statement is its own transaction
-  const out = autoPossible ? await database.db.transaction((tx) => finish(tx)) : await finish();
-  const dupPairs = M.e.length - Object.values(out.verdictCounts).reduce((a, b) => a + b, 0);
+  const out = events.length ? await database.db.transaction((tx) => apply(tx)) : { duplicates: 0, completed: 0, verdictCounts: {} as Record<string, number>, autoClaimed: 0 };
+  const dupPairs = P.m.length - Object.values(out.verdictCounts).reduce((a, b) => a + b, 0);
   if (deps.metrics) {
     for (const [v, n] of Object.entries(out.verdictCounts)) deps.metrics.missionProgress.inc({ result: v }, n);
     if (dupPairs > 0) deps.metrics.missionProgress.inc({ result: 'duplicate' }, dupPairs);
