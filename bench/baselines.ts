@@ -81,8 +81,8 @@ moved as (update user_mission_progress p set status = 'claimed', claimed_at = no
 led as (insert into reward_ledger (user_id, mission_id, period_key, kind, amount, source, created_at)
   select moved.user_id, ${o.missionId}, '${o.period}', k.kind, k.amount, 'claim', now() from moved, (values ${values}) as k(kind, amount)
   on conflict do nothing returning user_id, kind, amount)
-insert into balances as b (user_id, diamonds, xp, tickets, vault_points, updated_at)
-  select user_id, ${col('diamonds')}, ${col('xp')}, ${col('tickets')}, 0, now() from led group by user_id
+insert into balances as b (user_id, diamonds, xp, tickets, updated_at)
+  select user_id, ${col('diamonds')}, ${col('xp')}, ${col('tickets')}, now() from led group by user_id
   on conflict (user_id) do update set diamonds = b.diamonds + excluded.diamonds, xp = b.xp + excluded.xp, tickets = b.tickets + excluded.tickets, updated_at = excluded.updated_at;
 `.replace(/\n(?!$)/g, ' ');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'gh-pgbench-'));

@@ -74,6 +74,12 @@ export const users = pgTable(
     username: text('username'),
     languageCode: text('language_code'),
     lastActiveAt: ts('last_active_at'),
+    /**
+     * The vault points the player's plays accrued (docs/design.md, Vault). Kept on the player's
+     * row, which the ingest writes anyway: one row per new player per batch instead of two
+     * (migrations/0011, docs/performance.md § 19). Plays are its only source.
+     */
+    vaultPoints: bigint('vault_points', { mode: 'number' }).notNull().default(0),
     blockedAt: ts('blocked_at'),
     createdAt: ts('created_at').notNull().defaultNow(),
   },
@@ -165,13 +171,12 @@ export const rewardLedger = pgTable(
   ],
 );
 
-/** Wallet (diamonds), season pass (xp; 500 xp = 1 stamp), inventory (tickets), vault points. */
+/** Wallet (diamonds), season pass (xp; 500 xp = 1 stamp), inventory (tickets): what rewards pay. The vault points are on `users`. */
 export const balances = pgTable('balances', {
   userId: userId().primaryKey(),
   diamonds: bigint('diamonds', { mode: 'number' }).notNull().default(0),
   xp: bigint('xp', { mode: 'number' }).notNull().default(0),
   tickets: bigint('tickets', { mode: 'number' }).notNull().default(0),
-  vaultPoints: bigint('vault_points', { mode: 'number' }).notNull().default(0),
   updatedAt: ts('updated_at').notNull().defaultNow(),
 });
 

@@ -29,7 +29,7 @@ export { XP_PER_STAMP } from '../domain/rewards.js';
  * Appends ledger rows and moves balances, inside the caller's transaction. The ledger is unique
  * per (user, mission, period, kind): a row that already exists is skipped and its amount is not
  * added again, so even a buggy caller cannot pay twice (docs/design.md, Claim).
- * Extra per-user vault points (from plays) ride along so balances move in one statement.
+ * The balances returned carry the player's vault points (users.vault_points, moved by plays only).
  */
 export async function payRewards(
   database: Database,
@@ -37,7 +37,7 @@ export async function payRewards(
   items: PayItem[],
   source: PaySource,
   at: Date,
-  opts: { vaultPoints?: Map<number, number>; payoutId?: number } = {},
+  opts: { payoutId?: number } = {},
 ): Promise<Map<number, BalanceRow>> {
   const ledgerRows: { u: number; m: number; p: string; k: RewardKind; a: number }[] = [];
   for (const it of items) {
@@ -48,10 +48,10 @@ export async function payRewards(
   }
   // claimed with all-zero rewards still needs a trace: nothing to insert, balances unchanged
   ledgerRows.sort((x, y) => x.u - y.u || x.m - y.m || (x.p < y.p ? -1 : x.p > y.p ? 1 : 0) || (x.k < y.k ? -1 : 1));
-  const deltas = new Map<number, { d: number; x: number; t: number; v: number }>();
+  const deltas = new Map<number, { d: number; x: number; t: number }>();
   const bump = (u: number) => {
     let d = deltas.get(u);
-    if (!d) deltas.set(u, (d = { d: 0, x: 0, t: 0, v: 0 }));
+    if (!d) deltas.set(u, (d = { d: 0, x: 0, t: 0 }));
     return d;
   };
   if (ledgerRows.length) {
@@ -71,21 +71,19 @@ export async function payRewards(
       else d.t += a;
     }
   }
-  for (const [u, v] of opts.vaultPoints ?? []) if (v) bump(u).v += v;
   for (const it of items) bump(it.userId); // return balances for every paid user, even if nothing moved
   if (deltas.size === 0) return new Map();
   const rows = [...deltas.entries()].sort((a, b) => a[0] - b[0]).map(([u, d]) => ({ u, ...d }));
   const out = await database.query<{ user_id: string | number; diamonds: string | number; xp: string | number; tickets: string | number; vault_points: string | number }>(
-    sql`insert into balances as b (user_id, diamonds, xp, tickets, vault_points, updated_at)
-        select x.u, x.d, x.x, x.t, x.v, ${at.toISOString()}::timestamptz
-        from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(u bigint, d bigint, x bigint, t bigint, v bigint)
+    sql`insert into balances as b (user_id, diamonds, xp, tickets, updated_at)
+        select x.u, x.d, x.x, x.t, ${at.toISOString()}::timestamptz
+        from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(u bigint, d bigint, x bigint, t bigint)
         on conflict (user_id) do update set
           diamonds = b.diamonds + excluded.diamonds,
           xp = b.xp + excluded.xp,
           tickets = b.tickets + excluded.tickets,
-          vault_points = b.vault_points + excluded.vault_points,
           updated_at = excluded.updated_at
-        returning user_id, diamonds, xp, tickets, vault_points`,
+        returning user_id, diamonds, xp, tickets, ${sql.raw(VAULT_OF_B)} as vault_points`,
     exec,
   );
   const map = new Map<number, BalanceRow>();
@@ -115,6 +113,9 @@ type ClaimRow = { i: number; moved: boolean; status: string | null; diamonds: st
  * the sum of that player's claims in the batch. The status comes from the statement's snapshot,
  * from before its own update.
  */
+/** A balance row's vault points, in a RETURNING of `balances as b`: they are on the player's row (migrations/0011). */
+const VAULT_OF_B = `coalesce((select u.vault_points from users u where u.id = b.user_id), 0)`;
+
 const CLAIM_SQL = `with
   x as (select * from unnest($1::bigint[], $2::int[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::timestamptz[]) with ordinality as x(u, m, p, d, xp, t, at, i)),
   moved as (
@@ -140,14 +141,14 @@ const CLAIM_SQL = `with
     from led group by user_id
   ),
   bal as (
-    insert into balances as b (user_id, diamonds, xp, tickets, vault_points, updated_at)
-    select w.user_id, coalesce(paid.d, 0), coalesce(paid.xp, 0), coalesce(paid.t, 0), 0, w.at
+    insert into balances as b (user_id, diamonds, xp, tickets, updated_at)
+    select w.user_id, coalesce(paid.d, 0), coalesce(paid.xp, 0), coalesce(paid.t, 0), w.at
     from (select x.u as user_id, max(x.at) as at from moved join x on x.u = moved.user_id and x.m = moved.mission_id and x.p = moved.period_key group by x.u) w
     left join paid on paid.user_id = w.user_id
     order by w.user_id
     on conflict (user_id) do update set
       diamonds = b.diamonds + excluded.diamonds, xp = b.xp + excluded.xp, tickets = b.tickets + excluded.tickets, updated_at = excluded.updated_at
-    returning user_id, diamonds, xp, tickets, vault_points
+    returning user_id, diamonds, xp, tickets, ${VAULT_OF_B} as vault_points
   )
   select x.i::int as i, (moved.user_id is not null) as moved, cur.status, bal.diamonds, bal.xp, bal.tickets, bal.vault_points
   from x
@@ -222,7 +223,8 @@ export function claimAndPay(database: Database, item: PayItem, at: Date): Promis
 
 export async function getBalance(database: Database, userId: number): Promise<BalanceRow> {
   const rows = await database.query<{ diamonds: string; xp: string; tickets: string; vault_points: string }>(
-    sql`select diamonds, xp, tickets, vault_points from balances where user_id = ${userId}`,
+    sql`select b.diamonds, b.xp, b.tickets, u.vault_points
+        from (select ${userId}::bigint as id) x left join balances b on b.user_id = x.id left join users u on u.id = x.id`,
   );
   const r = rows[0];
   return {

@@ -63,8 +63,8 @@ const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * The ingest, as two statements in one transaction (docs/performance.md § 19). The first writes
- * the evidence (the dedupe) and the players' activity and answers which events were already
- * there; the second adds the rest's progress, vault points and tallies, grouped here in Node, where
+ * the evidence (the dedupe) and answers which events were already there; the second writes the
+ * players' activity and adds the new events' progress, vault points and tallies, grouped here in Node, where
  * every verdict was decided: Postgres only writes rows, with no join back to the batch, no sort
  * and no grouping. Typed arrays through `unnest` (no JSON to build or parse), prepared once per
  * connection. Rows are sorted by user everywhere, so batches applied concurrently take their row
@@ -87,13 +87,6 @@ const EVIDENCE_SQL = `with
     on conflict (user_id, type_code, action_id, day) do update set replays = least(e.replays + 1, 32767)
     -- a new row has replays 0; a replayed one was just raised to 1 or more (xmax is not available on partitions)
     returning user_id, type_code, action_id, replays
-  ),
-  -- a data-modifying WITH runs to completion whether or not anything reads it
-  ins_users as (
-    insert into users as u (id, last_active_at)
-    select x.u, ($3::timestamptz[])[x.s] from unnest($14::bigint[], $15::int[]) as x(u, s)
-    on conflict (id) do update set last_active_at = excluded.last_active_at
-    where u.last_active_at is null or u.last_active_at < excluded.last_active_at - interval '1 minute'
   )
   -- the replays (k 'r'), and how many rows the insert reached (k 'n'): fewer than the batch when the probe found some
   select 'r' as k, user_id, type_code, action_id, 0 as n from ins_ev where replays > 0
@@ -118,15 +111,21 @@ const PROGRESS_SQL = `with
       updated_at = excluded.updated_at
     returning user_id, mission_id, period_key, status
   ),
-  bal as (
-    insert into balances as b (user_id, vault_points, updated_at)
-    select x.u, x.v, $8::timestamptz from unnest($10::bigint[], $11::bigint[]) as x(u, v)
-    on conflict (user_id) do update set vault_points = b.vault_points + excluded.vault_points, updated_at = excluded.updated_at
+  -- a data-modifying WITH runs to completion whether or not anything reads it. The player's
+  -- activity, at most once a minute (docs/design.md, Audience), and the vault points of their new plays
+  ins_users as (
+    insert into users as u (id, last_active_at, vault_points)
+    select x.u, ($7::timestamptz[])[x.s], x.v from unnest($10::bigint[], $11::int[], $12::bigint[]) as x(u, s, v)
+    on conflict (id) do update set
+      last_active_at = case when u.last_active_at is null or u.last_active_at < excluded.last_active_at - interval '1 minute'
+                            then excluded.last_active_at else u.last_active_at end,
+      vault_points = u.vault_points + excluded.vault_points
+    where excluded.vault_points <> 0 or u.last_active_at is null or u.last_active_at < excluded.last_active_at - interval '1 minute'
   ),
   -- the vault points issued per local date, for the daily report (evidence_tallies)
   tally as (
     insert into evidence_tallies (date, vault_points, golden_vault_points)
-    select * from unnest($12::text[], $13::bigint[], $14::bigint[])
+    select * from unnest($13::text[], $14::bigint[], $15::bigint[])
   )
   select user_id, mission_id, period_key from prog where status = 'completed'`;
 
@@ -226,10 +225,14 @@ export async function applyEvents(
     }
   }
   pairStart.push(P.m.length);
-  const U = { u: [] as number[], s: [] as number[] };
+  // each player once: their latest receive stamp (activity) and the vault points of their new plays (v, added later)
+  const U = { u: [] as number[], s: [] as number[], v: [] as number[] };
+  const userAt = new Map<number, number>();
   for (const [u, ms] of [...userLast.entries()].sort((a, b) => a[0] - b[0])) {
+    userAt.set(u, U.u.length);
     U.u.push(u);
     U.s.push(stampOf.get(ms)!.i);
+    U.v.push(0);
   }
 
   // decision logs (docs/operations.md): gathered in the transaction, written after it commits
@@ -248,7 +251,7 @@ export async function applyEvents(
       EVIDENCE_SQL,
       [
         pgArray(E.u), pgArray(E.s), pgArray(S.r), pgArray(S.d), pgArray(E.t), pgTextArray(E.a), pgArray(E.n), pgTextArray(E.v),
-        pgArray(E.vb), pgArray(E.vx), pgArray(E.vp), pgArray(E.vm), pgTextArray(E.arm), pgArray(U.u), pgArray(U.s),
+        pgArray(E.vb), pgArray(E.vx), pgArray(E.vp), pgArray(E.vm), pgTextArray(E.arm),
       ],
       exec,
     );
@@ -278,7 +281,6 @@ export async function applyEvents(
     const G = { u: [] as number[], m: [] as number[], pi: [] as number[], n: [] as number[], d: [] as number[], s: [] as number[] };
     const lastAt: number[] = [];
     const periods = new Map<string, number>();
-    const B = { u: [] as number[], v: [] as number[] };
     const tallies = new Map<string, { v: number; g: number }>();
     let userGroups = new Map<string, number>();
     let lastUser: number | null = null;
@@ -324,11 +326,7 @@ export async function applyEvents(
       }
       const vp = E.vp[i];
       if (vp !== null && vp !== undefined) {
-        if (B.u.length && B.u[B.u.length - 1] === e.userId) B.v[B.v.length - 1]! += vp;
-        else {
-          B.u.push(e.userId);
-          B.v.push(vp);
-        }
+        U.v[userAt.get(e.userId)!]! += vp;
         const date = stamp.at.date;
         const t = tallies.get(date) ?? { v: 0, g: 0 };
         t.v += vp;
@@ -350,24 +348,22 @@ export async function applyEvents(
     const periodOf = [...periods.keys()];
     order.sort((a, b) => G.u[a]! - G.u[b]! || G.m[a]! - G.m[b]! || cmp(periodOf[G.pi[a]! - 1]!, periodOf[G.pi[b]! - 1]!));
     const pick = <T>(xs: T[]) => order.map((g) => xs[g]!);
-    const rows = G.u.length || B.u.length
-      ? await database.raw<{ user_id: string | number; mission_id: number; period_key: string }>(
-          PROGRESS_SQL,
-          [
-            pgArray(pick(G.u)), pgArray(pick(G.m)), pgTextArray(periodOf), pgArray(pick(G.pi)), pgArray(pick(G.n)), pgArray(pick(G.d)),
-            pgArray(S.r), now, pgArray(pick(G.s)),
-            pgArray(B.u), pgArray(B.v),
-            pgTextArray([...tallies.keys()]), pgArray([...tallies.values()].map((t) => t.v)), pgArray([...tallies.values()].map((t) => t.g)),
-          ],
-          exec,
-        )
-      : [];
+    const rows = await database.raw<{ user_id: string | number; mission_id: number; period_key: string }>(
+      PROGRESS_SQL,
+      [
+        pgArray(pick(G.u)), pgArray(pick(G.m)), pgTextArray(periodOf), pgArray(pick(G.pi)), pgArray(pick(G.n)), pgArray(pick(G.d)),
+        pgArray(S.r), now, pgArray(pick(G.s)),
+        pgArray(U.u), pgArray(U.s), pgArray(U.v),
+        pgTextArray([...tallies.keys()]), pgArray([...tallies.values()].map((t) => t.v)), pgArray([...tallies.values()].map((t) => t.g)),
+      ],
+      exec,
+    );
     return { verdictCounts, completed: rows };
   };
 
   const apply = async (exec: Executor) => {
     const { fresh, freshCount } = await writeEvidence(exec);
-    const { verdictCounts, completed } = freshCount ? await writeProgress(exec, fresh) : { verdictCounts: {} as Record<string, number>, completed: [] };
+    const { verdictCounts, completed } = await writeProgress(exec, fresh);
     const autoKeys: { u: number; m: number; p: string }[] = [];
     for (const r of completed) if (missionById.get(r.mission_id)?.autoClaim) autoKeys.push({ u: Number(r.user_id), m: r.mission_id, p: r.period_key });
     const autoItems: PayItem[] = [];

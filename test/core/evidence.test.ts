@@ -86,7 +86,7 @@ describe('a replay received the next UTC day is still a duplicate (the previous 
     await h.s.queue.drain();
     expect(await count(`select count(*) as n from play_evidence where user_id = 5`)).toBe(1);
     expect(await count(`select coalesce(sum(progress), 0) as n from user_mission_progress where user_id = 5`)).toBe(before);
-    expect(await count(`select vault_points as n from balances where user_id = 5`)).toBe(10);
+    expect(await count(`select vault_points as n from users where id = 5`)).toBe(10);
   });
 });
 

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { MIGRATIONS_DIR, openDatabase, type Database } from '../../db/connection.js';
 import { freshBackend, type Backend } from '../support/backend.js';
+import { getBalance } from '../../core/missions/ledger.js';
 
 /**
  * The evidence migration (0004/0005) keeps existing data: a database filled by the previous
@@ -168,5 +169,42 @@ describe('a mission with progress cannot be deleted', () => {
     expect(await refused(`update missions set title = 'Played twice' where id = 41`)).toBeNull();
     expect(await refused(`delete from missions where id = 42`)).toBeNull();
     expect((await after.raw<{ id: number }>(`select id from missions order by id`, [])).map((r) => r.id)).toEqual([41]);
+  });
+});
+
+/**
+ * 0011 moves the vault points from balances to the player's row (the ingest writes one row per
+ * new player instead of two): the points written under 0010 stay the player's, the wallet keeps
+ * its diamonds, xp and tickets, and what a player sees is the same.
+ */
+describe('the vault points move to the player row', () => {
+  it('vault points kept across 0011, on users; balances keep the wallet; the player balance reads the same', async () => {
+    const { b, old, dataDir } = await backendWithMigrationsUpTo('0010_progress_ingest_cost');
+    const before = await open(b, dataDir, old);
+    await before.raw(`insert into users (id, last_active_at) values (8, '2026-12-01T12:00:00Z'), (9, null)`, []);
+    // 8: a player with both; 9: wallet only; 10: vault points with no users row (hand-made)
+    await before.raw(
+      `insert into balances (user_id, diamonds, xp, tickets, vault_points) values (8, 100, 500, 1, 60), (9, 5, 0, 0, 0), (10, 0, 0, 0, 30)`,
+      [],
+    );
+    await before.close();
+
+    const after = await open(b, dataDir);
+    cleanup.unshift(() => after.close());
+    expect(await after.raw(`select id::int, vault_points::int from users order by id`, [])).toEqual([
+      { id: 8, vault_points: 60 },
+      { id: 9, vault_points: 0 },
+      { id: 10, vault_points: 30 },
+    ]);
+    expect(await after.raw(`select user_id::int, diamonds::int, xp::int, tickets::int from balances order by user_id`, [])).toEqual([
+      { user_id: 8, diamonds: 100, xp: 500, tickets: 1 },
+      { user_id: 9, diamonds: 5, xp: 0, tickets: 0 },
+      { user_id: 10, diamonds: 0, xp: 0, tickets: 0 },
+    ]);
+    const cols = await after.raw<{ c: string }>(`select column_name as c from information_schema.columns where table_name = 'balances' order by 1`, []);
+    expect(cols.map((r) => r.c)).not.toContain('vault_points');
+    expect(await getBalance(after, 8)).toEqual({ userId: 8, diamonds: 100, xp: 500, tickets: 1, vaultPoints: 60 });
+    expect(await getBalance(after, 10)).toEqual({ userId: 10, diamonds: 0, xp: 0, tickets: 0, vaultPoints: 30 });
+    expect(await getBalance(after, 11)).toEqual({ userId: 11, diamonds: 0, xp: 0, tickets: 0, vaultPoints: 0 });
   });
 });

@@ -69,10 +69,10 @@ describe('idempotent progress: (user, mission, action) counts once', () => {
     const events = Array.from({ length: 5 }, (_, i) => ({ userId: 3, type: 'PLAY_GAME' as const, actionId: `r-${i}`, receivedAt: h.clock.nowMs() }));
     await h.s.applyBatch(events);
     const before = await h.s.database.query(sql`select * from user_mission_progress where user_id = 3 order by mission_id`);
-    const balBefore = await h.s.database.query(sql`select diamonds, xp, tickets, vault_points from balances where user_id = 3`);
+    const balBefore = await h.s.database.query(sql`select b.diamonds, b.xp, b.tickets, u.vault_points from balances b full join users u on u.id = b.user_id where coalesce(b.user_id, u.id) = 3`);
     await h.s.applyBatch(events);
     expect(await h.s.database.query(sql`select * from user_mission_progress where user_id = 3 order by mission_id`)).toEqual(before);
-    expect(await h.s.database.query(sql`select diamonds, xp, tickets, vault_points from balances where user_id = 3`)).toEqual(balBefore);
+    expect(await h.s.database.query(sql`select b.diamonds, b.xp, b.tickets, u.vault_points from balances b full join users u on u.id = b.user_id where coalesce(b.user_id, u.id) = 3`)).toEqual(balBefore);
   });
 });
 

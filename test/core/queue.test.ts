@@ -28,7 +28,7 @@ async function totals(h: Harness) {
     sql`select (select count(*)::int from mission_actions) as ma,
                (select count(*)::int from mission_actions where verdict = 'counted') as counted,
                (select coalesce(sum(progress), 0)::int from user_mission_progress) as progress,
-               (select coalesce(sum(vault_points), 0)::int from balances) as vault`,
+               (select coalesce(sum(vault_points), 0)::int from users) as vault`,
   );
   return r!;
 }

@@ -54,8 +54,8 @@ export async function checkInvariants(database: Database, o: InvariantOptions = 
     violations.push(`${rule}: ${rows.length} row(s), e.g. ${shown.join('; ')}`);
   };
 
-  // 1. balances = ledger sums per kind (+ vault = vault earn events)
-  const vaultCheck = o.skipVault ? sql`false` : sql`coalesce(b.vault_points, 0) <> coalesce(v.v, 0)`;
+  // 1. balances = ledger sums per kind (+ the player's vault points = vault earn events)
+  const vaultCheck = o.skipVault ? sql`false` : sql`coalesce(p.vault_points, 0) <> coalesce(v.v, 0)`;
   report(
     'balance differs from the sum of its ledger rows',
     await database.query(sql`
@@ -68,13 +68,13 @@ export async function checkInvariants(database: Database, o: InvariantOptions = 
       ), v as (
         select user_id, sum(points) as v from vault_earn_events group by user_id
       ), u as (
-        select user_id from balances union select user_id from l union select user_id from v
+        select user_id from balances union select user_id from l union select user_id from v union select id from users where vault_points <> 0
       )
-      select u.user_id, b.diamonds, l.d as ledger_diamonds, b.xp, l.x as ledger_xp, b.tickets, l.t as ledger_tickets, b.vault_points, v.v as vault_events
-      from u left join balances b on b.user_id = u.user_id left join l on l.user_id = u.user_id left join v on v.user_id = u.user_id
+      select u.user_id, b.diamonds, l.d as ledger_diamonds, b.xp, l.x as ledger_xp, b.tickets, l.t as ledger_tickets, p.vault_points, v.v as vault_events
+      from u left join balances b on b.user_id = u.user_id left join users p on p.id = u.user_id left join l on l.user_id = u.user_id left join v on v.user_id = u.user_id
       where coalesce(b.diamonds, 0) <> coalesce(l.d, 0) or coalesce(b.xp, 0) <> coalesce(l.x, 0)
          or coalesce(b.tickets, 0) <> coalesce(l.t, 0) or ${vaultCheck}
-         or b.diamonds < 0 or b.xp < 0 or b.tickets < 0 or b.vault_points < 0
+         or b.diamonds < 0 or b.xp < 0 or b.tickets < 0 or p.vault_points < 0
       order by u.user_id limit 50`),
   );
 
@@ -241,7 +241,7 @@ export async function databaseFingerprint(database: Database): Promise<string> {
       (select count(*) from vault_earn_events) as vault,
       (select count(*) from admin_audit_log) as audit,
       (select count(*) from payout_batches) as payouts,
-      (select md5(coalesce(string_agg(b::text, '|' order by b.user_id), '')) from (select user_id, diamonds, xp, tickets, vault_points from balances) b) as balances,
+      (select md5(coalesce(string_agg(b::text, '|' order by b.user_id), '')) from (select coalesce(b.user_id, u.id) as user_id, b.diamonds, b.xp, b.tickets, u.vault_points from balances b full join (select id, vault_points from users where vault_points <> 0) u on u.id = b.user_id) b) as balances,
       (select md5(coalesce(string_agg(m::text, '|' order by m.id), '')) from (
          select id, logic_key, title, description, category, action_type, target_value, reward_diamonds, reward_xp, reward_tickets,
                 start_time, end_time, auto_claim, period, is_golden_hour, vault_accrual_multiplier, active, sort_order from missions) m) as missions,
