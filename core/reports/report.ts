@@ -122,32 +122,35 @@ async function groupStats(s: Services, ms: Mission[], date: string, day: DayRang
   // of the local day for weekly and once missions
   const daily = ms.filter((m) => m.period === 'daily');
   const rest = ms.filter((m) => m.period !== 'daily');
-  const [p] = await db.query<{ n: string | number }>(
-    sql`select count(distinct user_id) as n from (
-          select user_id from user_mission_progress where progress > 0 and ${scope(daily, date, day)}
-          union all
-          select user_id from mission_actions where verdict = 'counted' and day between ${day.firstUtcDay}::date and ${day.lastUtcDay}::date
-            and ${scope(rest, date, day, 'received_at')}
-        ) x`,
-  );
-  const [c] = await db.query<{ n: string | number }>(
-    sql`select count(*) as n from user_mission_progress where completed_at is not null and ${scope(ms, date, day, 'completed_at')}`,
-  );
-  const [k] = await db.query<{ auto: string | number; manual: string | number }>(
-    sql`select count(*) filter (where claim_mode = 'auto') as auto, count(*) filter (where claim_mode = 'manual') as manual
-        from user_mission_progress where status = 'claimed' and ${scope(ms, date, day, 'claimed_at')}`,
-  );
-  const paid = await db.query<{ kind: string; total: string | number }>(
-    sql`select kind, sum(amount) as total
-        from reward_ledger where ${scope(ms, date, day, 'created_at')} group by kind`,
-  );
-  const [po] = await db.query<{ n: string | number }>(
-    sql`select count(*) as n from (select distinct user_id, mission_id, period_key from reward_ledger
-        where source = 'payout' and ${scope(ms, date, day, 'created_at')}) x`,
-  );
+  // four independent reads at once; completions and claims come from one scan of the progress rows
+  const [[p], [ck], paid, [po]] = await Promise.all([
+    db.query<{ n: string | number }>(
+      sql`select count(distinct user_id) as n from (
+            select user_id from user_mission_progress where progress > 0 and ${scope(daily, date, day)}
+            union all
+            select user_id from mission_actions where verdict = 'counted' and day between ${day.firstUtcDay}::date and ${day.lastUtcDay}::date
+              and ${scope(rest, date, day, 'received_at')}
+          ) x`,
+    ),
+    db.query<{ completed: string | number; auto: string | number; manual: string | number }>(
+      sql`select count(*) filter (where completed_at is not null and ${scope(ms, date, day, 'completed_at')}) as completed,
+                 count(*) filter (where status = 'claimed' and claim_mode = 'auto' and ${scope(ms, date, day, 'claimed_at')}) as auto,
+                 count(*) filter (where status = 'claimed' and claim_mode = 'manual' and ${scope(ms, date, day, 'claimed_at')}) as manual
+          from user_mission_progress
+          where (completed_at is not null and ${scope(ms, date, day, 'completed_at')}) or (status = 'claimed' and ${scope(ms, date, day, 'claimed_at')})`,
+    ),
+    db.query<{ kind: string; total: string | number }>(
+      sql`select kind, sum(amount) as total
+          from reward_ledger where ${scope(ms, date, day, 'created_at')} group by kind`,
+    ),
+    db.query<{ n: string | number }>(
+      sql`select count(*) as n from (select distinct user_id, mission_id, period_key from reward_ledger
+          where source = 'payout' and ${scope(ms, date, day, 'created_at')}) x`,
+    ),
+  ]);
   base.participants = num(p?.n);
-  base.completions = num(c?.n);
-  base.claims = { auto: num(k?.auto), manual: num(k?.manual), payout: num(po?.n) };
+  base.completions = num(ck?.completed);
+  base.claims = { auto: num(ck?.auto), manual: num(ck?.manual), payout: num(po?.n) };
   for (const r of paid) if (r.kind === 'diamonds' || r.kind === 'xp' || r.kind === 'tickets') base.paid[r.kind] = num(r.total);
   return base;
 }
@@ -264,97 +267,110 @@ export async function computeDailyReport(s: Services, date: string): Promise<Dai
   const all = await s.catalog.all();
   const goldenMissions = all.filter((m) => m.isGoldenHour);
   const otherMissions = all.filter((m) => !m.isGoldenHour);
-  const [golden, other] = await Promise.all([groupStats(s, goldenMissions, date, day), groupStats(s, otherMissions, date, day)]);
-
-  // vault inflation watch: points issued on the local day against the cap
-  const v = await vaultIssued(s, date, day);
-  const cap = s.config.vaultDailyCap;
-  const vault = { issued: v.issued, goldenIssued: v.golden, cap, exceeded: v.issued > cap };
-
   const theGolden = await s.catalog.goldenMission();
   const w = windowOn(theGolden, date, tz);
-  const report: DailyReport = {
+  // the parts read different rows and wait on nothing of each other: all at once
+  const [golden, other, v, experiment, depositCr, inWindow] = await Promise.all([
+    groupStats(s, goldenMissions, date, day),
+    groupStats(s, otherMissions, date, day),
+    vaultIssued(s, date, day),
+    experimentReport({ database: s.database, tz, experiment: await s.experiments.timeline() }, goldenMissions, date, w),
+    depositConversion(s, goldenMissions, date, day),
+    w && theGolden ? windowFigures(s, theGolden, goldenMissions, date) : null,
+  ]);
+  // vault inflation watch: points issued on the local day against the cap
+  const cap = s.config.vaultDailyCap;
+  return {
     date,
     tz,
     window: w ? { start: localIso(w.opens, tz), end: localIso(w.lastSecond, tz) } : null,
     golden,
     other,
-    vault,
-    ccu: { window: { avg: 0, peak: 0 }, previous7: [], ratio: null },
-    depositCr: { claimers: 0, depositors: 0, share: 0 },
-    perMinute: [],
-    experiment: await experimentReport({ database: s.database, tz, experiment: await s.experiments.timeline() }, goldenMissions, date, w),
+    vault: { issued: v.issued, goldenIssued: v.golden, cap, exceeded: v.issued > cap },
+    ccu: inWindow?.ccu ?? { window: { avg: 0, peak: 0 }, previous7: [], ratio: null },
+    depositCr,
+    perMinute: inWindow?.perMinute ?? [],
+    experiment,
   };
+}
 
-  // deposit CR: golden claimers (players' own claims, not admin payouts) with a
-  // DEPOSIT within 2 h after a claim
-  if (goldenMissions.length) {
-    const [d] = await s.database.query<{ claimers: string | number; depositors: string | number }>(
-      sql`with c as (
-            select user_id, claimed_at from user_mission_progress
-            where status = 'claimed' and claim_mode in ('auto', 'manual') and claimed_at is not null and ${scope(goldenMissions, date, day, 'claimed_at')}
-          )
-          select count(distinct c.user_id) as claimers,
-                 count(distinct c.user_id) filter (where exists (
-                   select 1 from play_evidence a where a.user_id = c.user_id and a.type_code = ${ACTION_TYPE_CODES.DEPOSIT}
-                     and a.day between (c.claimed_at at time zone 'UTC')::date and ((c.claimed_at + ${`${DEPOSIT_WINDOW_MS / 1000} seconds`}::interval) at time zone 'UTC')::date
-                     and a.received_at >= c.claimed_at and a.received_at <= c.claimed_at + ${`${DEPOSIT_WINDOW_MS / 1000} seconds`}::interval
-                 )) as depositors
-          from c`,
-    );
-    const claimers = num(d?.claimers);
-    const depositors = num(d?.depositors);
-    report.depositCr = { claimers, depositors, share: claimers ? Math.round((depositors / claimers) * 10_000) / 10_000 : 0 };
-  }
+/** Deposit CR: golden claimers (players' own claims, not admin payouts) with a DEPOSIT within 2 h after a claim. */
+async function depositConversion(s: Services, goldenMissions: Mission[], date: string, day: DayRange): Promise<DailyReport['depositCr']> {
+  if (goldenMissions.length === 0) return { claimers: 0, depositors: 0, share: 0 };
+  const [d] = await s.database.query<{ claimers: string | number; depositors: string | number }>(
+    sql`with c as (
+          select user_id, claimed_at from user_mission_progress
+          where status = 'claimed' and claim_mode in ('auto', 'manual') and claimed_at is not null and ${scope(goldenMissions, date, day, 'claimed_at')}
+        )
+        select count(distinct c.user_id) as claimers,
+               count(distinct c.user_id) filter (where exists (
+                 select 1 from play_evidence a where a.user_id = c.user_id and a.type_code = ${ACTION_TYPE_CODES.DEPOSIT}
+                   and a.day between (c.claimed_at at time zone 'UTC')::date and ((c.claimed_at + ${`${DEPOSIT_WINDOW_MS / 1000} seconds`}::interval) at time zone 'UTC')::date
+                   and a.received_at >= c.claimed_at and a.received_at <= c.claimed_at + ${`${DEPOSIT_WINDOW_MS / 1000} seconds`}::interval
+               )) as depositors
+        from c`,
+  );
+  const claimers = num(d?.claimers);
+  const depositors = num(d?.depositors);
+  return { claimers, depositors, share: claimers ? Math.round((depositors / claimers) * 10_000) / 10_000 : 0 };
+}
 
-  if (!w) return report;
-
-  // CCU sync: the window's minutes against the same local hours on the 7 days before
+/**
+ * The window's figures: CCU against the same local hours on the 7 days before, and minute by
+ * minute inside the window (for the admin page's chart). The window's own evidence is read once,
+ * for its CCU, participants and plays together.
+ */
+async function windowFigures(s: Services, theGolden: Mission, goldenMissions: Mission[], date: string): Promise<Pick<DailyReport, 'ccu' | 'perMinute'>> {
+  const tz = s.config.tz;
   const span = (d: string) => {
     const o = windowOn(theGolden, d, tz)!;
     return { date: d, first: minuteOf(o.opens), last: minuteOf(o.lastSecond) };
   };
   const today = span(date);
   const prev = Array.from({ length: 7 }, (_, i) => span(addDays(date, i - 7)));
-  const counts = await ccuSpans(s, [today, ...prev]);
-  const cur = ccuOf(counts, today.first, today.last);
-  const prevStats = prev.map((p) => ({ date: p.date, ...ccuOf(counts, p.first, p.last) }));
-  const baseline = prevStats.reduce((a, p) => a + p.avgRaw, 0) / prevStats.length;
-  report.ccu = {
-    window: { avg: cur.avg, peak: cur.peak },
-    previous7: prevStats.map((p) => ({ date: p.date, avg: p.avg, peak: p.peak })),
-    ratio: baseline > 0 ? round2(cur.avgRaw / baseline) : null,
-  };
-
-  // minute by minute inside the window, for the admin page's chart
   const from = iso(today.first * 60_000);
   const to = iso((today.last + 1) * 60_000);
   const fromDay = evidenceDay(today.first * 60_000);
   const toDay = evidenceDay((today.last + 1) * 60_000 - 1);
   const ids = sql.join(goldenMissions.map((m) => sql`${m.id}`), sql`, `);
-  const [parts, plays, claims] = await Promise.all([
-    s.database.query<{ m: string | number; n: string | number }>(
-      sql`select floor(extract(epoch from received_at) / 60)::bigint as m, count(distinct user_id) as n from play_evidence
-          where day between ${fromDay}::date and ${toDay}::date and received_at >= ${from}::timestamptz and received_at < ${to}::timestamptz
-            and verdicts ~ ${`,(${goldenMissions.map((m) => m.id).join('|')})c`} group by 1`,
-    ),
-    s.database.query<{ m: string | number; n: string | number }>(
-      sql`select floor(extract(epoch from received_at) / 60)::bigint as m, count(*) as n from play_evidence
-          where day between ${fromDay}::date and ${toDay}::date and type_code = ${ACTION_TYPE_CODES.PLAY_GAME} and received_at >= ${from}::timestamptz and received_at < ${to}::timestamptz group by 1`,
+  const [prevCounts, minutes, claims] = await Promise.all([
+    ccuSpans(s, prev),
+    // per minute: distinct active users (app and bot activity, and plays), distinct golden participants, plays
+    s.database.query<{ m: string | number; ccu: string | number; participants: string | number; plays: string | number }>(
+      sql`select m, count(distinct u) as ccu, count(distinct u) filter (where g) as participants, count(*) filter (where p) as plays from (
+            select floor(extract(epoch from minute) / 60)::bigint as m, user_id as u, false as g, false as p from activity_minutes
+              where minute >= ${from}::timestamptz and minute < ${to}::timestamptz
+            union all
+            select floor(extract(epoch from received_at) / 60)::bigint, user_id,
+                   coalesce(verdicts ~ ${`,(${goldenMissions.map((m) => m.id).join('|')})c`}, false), type_code = ${ACTION_TYPE_CODES.PLAY_GAME}
+              from play_evidence
+              where day between ${fromDay}::date and ${toDay}::date and received_at >= ${from}::timestamptz and received_at < ${to}::timestamptz
+          ) x group by m`,
     ),
     s.database.query<{ m: string | number; n: string | number }>(
       sql`select floor(extract(epoch from claimed_at) / 60)::bigint as m, count(*) as n from user_mission_progress
           where status = 'claimed' and claim_mode in ('auto', 'manual') and mission_id in (${ids}) and claimed_at >= ${from}::timestamptz and claimed_at < ${to}::timestamptz group by 1`,
     ),
   ]);
-  const toMap = (rows: { m: string | number; n: string | number }[]) => new Map(rows.map((r) => [num(r.m), num(r.n)]));
-  const pm = toMap(parts);
-  const pl = toMap(plays);
-  const cl = toMap(claims);
+  const ccuNow = new Map(minutes.map((r) => [num(r.m), num(r.ccu)]));
+  const cur = ccuOf(ccuNow, today.first, today.last);
+  const prevStats = prev.map((p) => ({ date: p.date, ...ccuOf(prevCounts, p.first, p.last) }));
+  const baseline = prevStats.reduce((a, p) => a + p.avgRaw, 0) / prevStats.length;
+  const byMinute = new Map(minutes.map((r) => [num(r.m), r]));
+  const cl = new Map(claims.map((r) => [num(r.m), num(r.n)]));
+  const perMinute: DailyReport['perMinute'] = [];
   for (let m = today.first; m <= today.last; m++) {
-    report.perMinute.push({ minute: formatLocal(m * 60_000, tz, 'HH:mm'), participants: pm.get(m) ?? 0, plays: pl.get(m) ?? 0, claims: cl.get(m) ?? 0 });
+    const r = byMinute.get(m);
+    perMinute.push({ minute: formatLocal(m * 60_000, tz, 'HH:mm'), participants: num(r?.participants), plays: num(r?.plays), claims: cl.get(m) ?? 0 });
   }
-  return report;
+  return {
+    ccu: {
+      window: { avg: cur.avg, peak: cur.peak },
+      previous7: prevStats.map((p) => ({ date: p.date, avg: p.avg, peak: p.peak })),
+      ratio: baseline > 0 ? round2(cur.avgRaw / baseline) : null,
+    },
+    perMinute,
+  };
 }
 
 // ---------------------------------------------------------------- rendering
