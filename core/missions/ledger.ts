@@ -99,6 +99,9 @@ export async function payRewards(
   return map;
 }
 
+/** A balance row's vault points, in a RETURNING of `balances as b`: they are on the player's row (migrations/0011). */
+const VAULT_OF_B = `coalesce((select u.vault_points from users u where u.id = b.user_id), 0)`;
+
 type ClaimOutcome = { moved: boolean; status: string | null; balances: BalanceRow | null };
 type ClaimKey = { item: PayItem; at: Date };
 type ClaimRow = { i: number; moved: boolean; status: string | null; diamonds: string | number | null; xp: string | number | null; tickets: string | number | null; vault_points: string | number | null };
@@ -113,9 +116,6 @@ type ClaimRow = { i: number; moved: boolean; status: string | null; diamonds: st
  * the sum of that player's claims in the batch. The status comes from the statement's snapshot,
  * from before its own update.
  */
-/** A balance row's vault points, in a RETURNING of `balances as b`: they are on the player's row (migrations/0011). */
-const VAULT_OF_B = `coalesce((select u.vault_points from users u where u.id = b.user_id), 0)`;
-
 const CLAIM_SQL = `with
   x as (select * from unnest($1::bigint[], $2::int[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::timestamptz[]) with ordinality as x(u, m, p, d, xp, t, at, i)),
   moved as (
