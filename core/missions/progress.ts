@@ -70,6 +70,9 @@ const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  * connection. Rows are sorted by user everywhere, so batches applied concurrently take their row
  * locks in the same order and wait for each other instead of deadlocking (docs/performance.md).
  */
+/** The previous-day probe: an evidence row of the same (user, type, action id) on the UTC day before `day` (the batch row `x`). */
+const seenTheDayBefore = (day: string) => `p.day = ${day} - 1 and p.user_id = x.u and p.type_code = x.t and p.action_id = x.a`;
+
 const EVIDENCE_SQL = `with
   ins_ev as (
     insert into play_evidence as e (user_id, received_at, day, type_code, action_id, amount, verdicts, vault_base, vault_x, vault_points, vault_mission, arm)
@@ -81,7 +84,7 @@ const EVIDENCE_SQL = `with
     -- LATERAL … LIMIT 1 keeps it one index lookup per event in that one partition (as NOT EXISTS
     -- the planner chose a hash anti join over a scan of every partition: docs/performance.md)
     left join lateral (
-      select 1 as hit from play_evidence p where p.day = x.d - 1 and p.user_id = x.u and p.type_code = x.t and p.action_id = x.a limit 1
+      select 1 as hit from play_evidence p where ${seenTheDayBefore('x.d')} limit 1
     ) seen on true
     where seen.hit is null
     on conflict (user_id, type_code, action_id, day) do update set replays = least(e.replays + 1, 32767)
@@ -95,7 +98,7 @@ const EVIDENCE_SQL = `with
 /** The events the previous-day probe of EVIDENCE_SQL found (a replay received the next UTC day): asked only when the insert reached fewer rows than the batch. */
 const PROBED_SQL = `select x.u as user_id, x.t as type_code, x.a as action_id
   from unnest($1::bigint[], $2::int[], $3::smallint[], $4::text[]) as x(u, s, t, a)
-  where exists (select 1 from play_evidence p where p.day = ($5::date[])[x.s] - 1 and p.user_id = x.u and p.type_code = x.t and p.action_id = x.a)`;
+  where exists (select 1 from play_evidence p where ${seenTheDayBefore('($5::date[])[x.s]')})`;
 
 const PROGRESS_SQL = `with
   prog as (
@@ -278,8 +281,8 @@ export async function applyEvents(
   const writeProgress = async (exec: Executor, fresh: boolean[]) => {
     const verdictCounts: Record<string, number> = {};
     // (user, mission, period) groups of counted pairs: events are sorted by user, so a user's groups are adjacent
-    const G = { u: [] as number[], m: [] as number[], pi: [] as number[], n: [] as number[], d: [] as number[], s: [] as number[] };
-    const lastAt: number[] = [];
+    // lastAt: the group's latest play, whose receive time is the completion time
+    const G = { u: [] as number[], m: [] as number[], pi: [] as number[], n: [] as number[], d: [] as number[], lastAt: [] as number[] };
     const periods = new Map<string, number>();
     const tallies = new Map<string, { v: number; g: number }>();
     let userGroups = new Map<string, number>();
@@ -314,15 +317,10 @@ export async function applyEvents(
           G.pi.push(pi);
           G.n.push(0);
           G.d.push(0);
-          G.s.push(stamp.i);
-          lastAt.push(e.receivedAt);
+          G.lastAt.push(e.receivedAt);
         }
         G.n[g]! += 1;
-        // the group's latest play: its receive time is the completion time
-        if (e.receivedAt > lastAt[g]!) {
-          lastAt[g] = e.receivedAt;
-          G.s[g] = stamp.i;
-        }
+        if (e.receivedAt > G.lastAt[g]!) G.lastAt[g] = e.receivedAt;
       }
       const vp = E.vp[i];
       if (vp !== null && vp !== undefined) {
@@ -352,7 +350,7 @@ export async function applyEvents(
       PROGRESS_SQL,
       [
         pgArray(pick(G.u)), pgArray(pick(G.m)), pgTextArray(periodOf), pgArray(pick(G.pi)), pgArray(pick(G.n)), pgArray(pick(G.d)),
-        pgArray(S.r), now, pgArray(pick(G.s)),
+        pgArray(S.r), now, pgArray(pick(G.lastAt).map((ms) => stampOf.get(ms)!.i)),
         pgArray(U.u), pgArray(U.s), pgArray(U.v),
         pgTextArray([...tallies.keys()]), pgArray([...tallies.values()].map((t) => t.v)), pgArray([...tallies.values()].map((t) => t.g)),
       ],

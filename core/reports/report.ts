@@ -123,6 +123,8 @@ async function groupStats(s: Services, ms: Mission[], date: string, day: DayRang
   const daily = ms.filter((m) => m.period === 'daily');
   const rest = ms.filter((m) => m.period !== 'daily');
   // four independent reads at once; completions and claims come from one scan of the progress rows
+  const completed = scope(ms, date, day, 'completed_at');
+  const claimed = scope(ms, date, day, 'claimed_at');
   const [[p], [ck], paid, [po]] = await Promise.all([
     db.query<{ n: string | number }>(
       sql`select count(distinct user_id) as n from (
@@ -133,11 +135,11 @@ async function groupStats(s: Services, ms: Mission[], date: string, day: DayRang
           ) x`,
     ),
     db.query<{ completed: string | number; auto: string | number; manual: string | number }>(
-      sql`select count(*) filter (where completed_at is not null and ${scope(ms, date, day, 'completed_at')}) as completed,
-                 count(*) filter (where status = 'claimed' and claim_mode = 'auto' and ${scope(ms, date, day, 'claimed_at')}) as auto,
-                 count(*) filter (where status = 'claimed' and claim_mode = 'manual' and ${scope(ms, date, day, 'claimed_at')}) as manual
+      sql`select count(*) filter (where completed_at is not null and ${completed}) as completed,
+                 count(*) filter (where status = 'claimed' and claim_mode = 'auto' and ${claimed}) as auto,
+                 count(*) filter (where status = 'claimed' and claim_mode = 'manual' and ${claimed}) as manual
           from user_mission_progress
-          where (completed_at is not null and ${scope(ms, date, day, 'completed_at')}) or (status = 'claimed' and ${scope(ms, date, day, 'claimed_at')})`,
+          where (completed_at is not null and ${completed}) or (status = 'claimed' and ${claimed})`,
     ),
     db.query<{ kind: string; total: string | number }>(
       sql`select kind, sum(amount) as total
